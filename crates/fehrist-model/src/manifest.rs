@@ -1,0 +1,179 @@
+//! The record manifest: the signed statement of what was registered.
+//!
+//! A manifest is stored as its RFC 8785 canonical bytes at
+//! `records/<record-id>/manifest.json`, and its Ed25519 signature beside it at
+//! `records/<record-id>/manifest.sig`. The signature covers exactly the stored bytes,
+//! so the manifest has no `signature` member; the transparency log's leaf (the SHA-256
+//! of those bytes) and its index live outside the manifest for the same reason.
+//!
+//! ```json
+//! {"access":"open","manifest_version":1,"ocr":{"engine":"tesseract","languages":"tgk+rus+eng","version":"5.3.0"},
+//!  "operator":"operator","pages":[{"height":3508,"language":"tgk",
+//!  "master":{"media_type":"image/png","sha256":"…","size":68821},"mean_confidence":93,"sheet":1,
+//!  "source":{"page":1,"path":"F-12/O-3/D-45/0001.png"},"text":{…},"width":2480,"words":{…}}],
+//!  "passport":{"extent":{"sheets":1},"level":"file","ref_code":"TJ-CSA/F-12/O-3/D-45"},
+//!  "pipeline":{"name":"default","version":"1"},"record_id":"…","registered_at":"2026-11-21T10:00:00Z",
+//!  "station":"station-1"}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AccessLevel, Digest, KeyId, Passport, RecordId};
+
+/// The manifest format this code writes; readers reject other versions.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// A stored byte string, named by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobRef {
+    pub sha256: Digest,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// Where a page came from in the scanned batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Path of the scanned file relative to the batch folder, `/`-separated.
+    pub path: String,
+    /// Page within that file, from 1 (a multi-page TIFF holds several).
+    pub page: u32,
+}
+
+/// One sheet of the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Sheet number within the file, from 1.
+    pub sheet: u32,
+    pub source: Source,
+    /// The scanned file, byte for byte (shared by the pages of a multi-page file).
+    pub master: BlobRef,
+    /// OCR text, UTF-8.
+    pub text: BlobRef,
+    /// OCR words with boxes and confidences, JSON ([`PageWords`]).
+    pub words: BlobRef,
+    pub width: u32,
+    pub height: u32,
+    /// The language Tesseract recognized most words in (`tgk`, `rus`, `uzb_cyrl`, …).
+    pub language: String,
+    /// Tesseract's mean word confidence, 0–100.
+    pub mean_confidence: u8,
+}
+
+/// The OCR engine that produced the derived text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrInfo {
+    pub engine: String,
+    pub version: String,
+    /// Tesseract language string, in priority order: `tgk+rus+eng`.
+    pub languages: String,
+}
+
+/// The pipeline definition the record went through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub manifest_version: u32,
+    pub record_id: RecordId,
+    pub passport: Passport,
+    pub access: AccessLevel,
+    pub pipeline: PipelineInfo,
+    pub ocr: OcrInfo,
+    pub station: String,
+    pub operator: String,
+    /// RFC 3339 UTC, whole seconds: `2026-11-21T10:00:00Z`.
+    pub registered_at: String,
+    pub pages: Vec<Page>,
+}
+
+/// What a blob is to its record, for reports that name the damaged object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobRole {
+    Master,
+    Text,
+    Words,
+}
+
+impl BlobRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Master => "master",
+            Self::Text => "text",
+            Self::Words => "words",
+        }
+    }
+}
+
+impl Manifest {
+    /// Every blob the record references, with the sheet and role it has; a master
+    /// shared by several pages is listed once, under its first sheet.
+    pub fn blobs(&self) -> Vec<(u32, BlobRole, &BlobRef)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut blobs = Vec::new();
+        for page in &self.pages {
+            for (role, blob) in [
+                (BlobRole::Master, &page.master),
+                (BlobRole::Text, &page.text),
+                (BlobRole::Words, &page.words),
+            ] {
+                if seen.insert(&blob.sha256) {
+                    blobs.push((page.sheet, role, blob));
+                }
+            }
+        }
+        blobs
+    }
+
+    /// The sheets whose master is the given digest.
+    pub fn sheets_with_master(&self, digest: &Digest) -> Vec<u32> {
+        self.pages
+            .iter()
+            .filter(|page| &page.master.sha256 == digest)
+            .map(|page| page.sheet)
+            .collect()
+    }
+}
+
+/// The signature stored beside a manifest (`manifest.sig`).
+///
+/// ```json
+/// {"algorithm":"ed25519","key_id":"3f2a9c01","key_name":"station-1","signature":"<base64>"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestSignature {
+    pub algorithm: String,
+    pub key_id: KeyId,
+    pub key_name: String,
+    /// Standard base64 of the 64-byte Ed25519 signature.
+    pub signature: String,
+}
+
+/// One recognized word: the `words` blob of a page is `{"words":[Word, …]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Word {
+    pub text: String,
+    /// 0–100.
+    pub confidence: f32,
+    /// Left, top, right, bottom in pixels of the master image.
+    pub bbox: [u32; 4],
+    pub language: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageWords {
+    pub words: Vec<Word>,
+}
