@@ -112,15 +112,28 @@ mod tests {
         assert!("00ff".repeat(16).parse::<Digest>().is_ok());
         assert!("00FF".repeat(16).parse::<Digest>().is_err());
         assert!("00ff".repeat(8).parse::<Digest>().is_err());
-        assert!("0123456789abcdef0123456789abcdef".parse::<RecordId>().is_ok());
-        assert!("0123456789abcdeg0123456789abcdef".parse::<RecordId>().is_err());
+        assert!(
+            "0123456789abcdef0123456789abcdef"
+                .parse::<RecordId>()
+                .is_ok()
+        );
+        assert!(
+            "0123456789abcdeg0123456789abcdef"
+                .parse::<RecordId>()
+                .is_err()
+        );
         let error = "xyz".parse::<KeyId>().unwrap_err().to_string();
         assert_eq!(error, "key id \"xyz\" should be 8 lower-case hex digits");
     }
 
     #[test]
     fn from_bytes_is_lower_hex() {
-        assert_eq!(KeyId::from_bytes(&[0xde, 0xad, 0xbe, 0xef]).unwrap().as_str(), "deadbeef");
+        assert_eq!(
+            KeyId::from_bytes(&[0xde, 0xad, 0xbe, 0xef])
+                .unwrap()
+                .as_str(),
+            "deadbeef"
+        );
         assert!(KeyId::from_bytes(&[1, 2, 3]).is_err());
     }
 }

@@ -36,9 +36,8 @@ pub enum DateSpanError {
 
 fn valid_date(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
-    let number = |part: &str, len: usize| {
-        part.len() == len && part.bytes().all(|b| b.is_ascii_digit())
-    };
+    let number =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
     match parts.as_slice() {
         [year] => number(year, 4),
         [year, month] => number(year, 4) && number(month, 2) && ("01"..="12").contains(month),

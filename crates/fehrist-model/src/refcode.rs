@@ -24,9 +24,13 @@ pub struct RefCode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefCodeError {
-    #[error("reference code {code:?} has {found} parts; expected ARCHIVE/F-n/O-n/D-n with an optional /L-n")]
+    #[error(
+        "reference code {code:?} has {found} parts; expected ARCHIVE/F-n/O-n/D-n with an optional /L-n"
+    )]
     PartCount { code: String, found: usize },
-    #[error("reference code {code:?}: archive code {part:?} must be upper-case letters, digits and hyphens")]
+    #[error(
+        "reference code {code:?}: archive code {part:?} must be upper-case letters, digits and hyphens"
+    )]
     Archive { code: String, part: String },
     #[error("reference code {code:?}: {part:?} should be {level} written {prefix}<number>")]
     Level {
@@ -226,7 +230,10 @@ mod tests {
         assert_eq!(code.sheet(), Some(7));
         assert_eq!(code.file_code().to_string(), "TJ-CSA/F-12/O-3/D-45");
         assert_eq!(code.fond_code(), "TJ-CSA/F-12");
-        assert_eq!(code.file_code().with_sheet(2).to_string(), "TJ-CSA/F-12/O-3/D-45/L-2");
+        assert_eq!(
+            code.file_code().with_sheet(2).to_string(),
+            "TJ-CSA/F-12/O-3/D-45/L-2"
+        );
     }
 
     #[test]
@@ -242,7 +249,10 @@ mod tests {
         check_error("TJ-CSA/F-12/O-3/D-45/L-7/X", "has 6 parts");
         check_error("tj-csa/F-12/O-3/D-45", "archive code \"tj-csa\"");
         check_error("TJ-CSA/12/O-3/D-45", "should be fond written F-<number>");
-        check_error("TJ-CSA/F-12/D-3/D-45", "should be inventory written O-<number>");
+        check_error(
+            "TJ-CSA/F-12/D-3/D-45",
+            "should be inventory written O-<number>",
+        );
         check_error("TJ-CSA/F-12/O-3/D-", "should be file written D-<number>");
         check_error("TJ-CSA/F-12/O-3/D-abc", "should be file");
         check_error("TJ-CSA/F-12/O-3/D-45/L-0", "sheet \"L-0\"");
