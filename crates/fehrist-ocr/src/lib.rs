@@ -1,1 +1,57 @@
+//! Reading scanned pages: decoding PNG, JPEG and (multi-page) TIFF files to grayscale,
+//! and recognizing text through libtesseract.
+//!
+//! The main types are [`OcrEngine`] (a shareable engine that makes readers),
+//! [`PageReader`] (one engine instance, owned by one worker thread), [`Tesseract`]
+//! (the libtesseract implementation) and [`PageText`] (text, words with boxes and
+//! confidences, and the page's language). [`decode_page`] turns a file's bytes into
+//! a page image, refusing decompression bombs before allocating them.
+//!
+//! This crate is the only one that knows Tesseract or image codecs. It never changes a
+//! master: decoding works on a copy, and the bytes stored are the bytes scanned.
 
+mod decode;
+mod engine;
+mod quality;
+
+pub use decode::{MAX_PIXEL_BYTES, MAX_SIDE, ScanFormat, decode_page, page_count};
+pub use engine::{OcrEngine, PageReader, PageText, Tesseract, main_language};
+pub use quality::{character_error_rate, word_error_rate};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a page could not be decoded or read. Callers add the file and page.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OcrError {
+    #[error("the file is empty (0 bytes)")]
+    Empty,
+    #[error("not a PNG, JPEG or TIFF image")]
+    UnknownFormat,
+    #[error("the image is corrupt or truncated")]
+    Decode {
+        #[source]
+        source: BoxError,
+    },
+    #[error("the image data is truncated")]
+    Truncated,
+    #[error("the image is too large to decode safely ({width} × {height} pixels; at most {MAX_SIDE} a side and {} MiB)", MAX_PIXEL_BYTES >> 20)]
+    TooLarge { width: u32, height: u32 },
+    #[error("TIFF colour type {color_type} is not supported")]
+    UnsupportedColor { color_type: String },
+    #[error("page {page} asked of a file with {pages} page(s)")]
+    NoSuchPage { page: u32, pages: u32 },
+    #[error("no OCR languages given")]
+    NoLanguages,
+    #[error("OCR languages {requested:?}: {missing:?} not installed (installed: {})", installed.join(", "))]
+    UnknownLanguages {
+        requested: String,
+        missing: Vec<String>,
+        installed: Vec<String>,
+    },
+    #[error("the OCR engine failed")]
+    Engine {
+        #[source]
+        source: BoxError,
+    },
+}

@@ -1,0 +1,266 @@
+//! Decoding scanned files into grayscale pages, with limits against decompression bombs.
+
+use std::io::Cursor;
+
+use image::{GrayImage, ImageDecoder as _, ImageReader};
+use tiff::decoder::{Decoder as TiffDecoder, DecodingResult};
+use tiff::tags::{PhotometricInterpretation, Tag};
+
+use crate::OcrError;
+
+/// Pages larger than this on either side are refused before decoding (a 600 DPI A0
+/// scan is about 20 000 × 28 000).
+pub const MAX_SIDE: u32 = 30_000;
+/// Decoded pages are refused above this many bytes of pixels.
+pub const MAX_PIXEL_BYTES: u64 = 768 * 1024 * 1024;
+
+/// Image formats a scanning station delivers, told by their magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanFormat {
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+impl ScanFormat {
+    /// The format of a file's bytes, whatever its name says.
+    pub fn sniff(bytes: &[u8]) -> Result<Self, OcrError> {
+        if bytes.is_empty() {
+            return Err(OcrError::Empty);
+        }
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Ok(Self::Png)
+        } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            Ok(Self::Jpeg)
+        } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+            Ok(Self::Tiff)
+        } else {
+            Err(OcrError::UnknownFormat)
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg => "image/jpeg",
+            Self::Tiff => "image/tiff",
+        }
+    }
+}
+
+fn check_size(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), OcrError> {
+    let pixel_bytes = u64::from(width) * u64::from(height) * bytes_per_pixel;
+    if width == 0
+        || height == 0
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+        || pixel_bytes > MAX_PIXEL_BYTES
+    {
+        return Err(OcrError::TooLarge { width, height });
+    }
+    Ok(())
+}
+
+/// How many pages a scanned file holds.
+pub fn page_count(bytes: &[u8]) -> Result<u32, OcrError> {
+    match ScanFormat::sniff(bytes)? {
+        ScanFormat::Png | ScanFormat::Jpeg => Ok(1),
+        ScanFormat::Tiff => {
+            let mut decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(tiff_error)?;
+            let mut pages = 1;
+            while decoder.more_images() {
+                decoder.next_image().map_err(tiff_error)?;
+                pages += 1;
+            }
+            Ok(pages)
+        }
+    }
+}
+
+/// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale.
+pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
+    match ScanFormat::sniff(bytes)? {
+        ScanFormat::Tiff => decode_tiff_page(bytes, page),
+        format if page == 1 => decode_single(bytes, format),
+        _ => Err(OcrError::NoSuchPage { page, pages: 1 }),
+    }
+}
+
+fn decode_single(bytes: &[u8], format: ScanFormat) -> Result<GrayImage, OcrError> {
+    let format = match format {
+        ScanFormat::Png => image::ImageFormat::Png,
+        ScanFormat::Jpeg => image::ImageFormat::Jpeg,
+        ScanFormat::Tiff => image::ImageFormat::Tiff,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_PIXEL_BYTES);
+    reader.limits(limits);
+    let decoder = reader.into_decoder().map_err(image_error)?;
+    let (width, height) = decoder.dimensions();
+    check_size(
+        width,
+        height,
+        u64::from(decoder.color_type().bytes_per_pixel()),
+    )?;
+    let image = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
+    Ok(image.into_luma8())
+}
+
+fn image_error(error: image::ImageError) -> OcrError {
+    match error {
+        image::ImageError::Limits(_) => OcrError::TooLarge {
+            width: 0,
+            height: 0,
+        },
+        other => OcrError::Decode {
+            source: Box::new(other),
+        },
+    }
+}
+
+fn tiff_error(error: tiff::TiffError) -> OcrError {
+    OcrError::Decode {
+        source: Box::new(error),
+    }
+}
+
+fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
+    let mut decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(tiff_error)?;
+    for _ in 1..page {
+        if !decoder.more_images() {
+            return Err(OcrError::NoSuchPage {
+                page,
+                pages: page_count(bytes)?,
+            });
+        }
+        decoder.next_image().map_err(tiff_error)?;
+    }
+    let (width, height) = decoder.dimensions().map_err(tiff_error)?;
+    let color = decoder.colortype().map_err(tiff_error)?;
+    check_size(
+        width,
+        height,
+        u64::from(color.num_samples()) * u64::from(color.bit_depth()).div_ceil(8),
+    )?;
+    let white_is_zero = decoder
+        .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
+        .map_err(tiff_error)?
+        == Some(PhotometricInterpretation::WhiteIsZero.to_u16());
+    let mut limits = tiff::decoder::Limits::default();
+    limits.decoding_buffer_size = MAX_PIXEL_BYTES as usize;
+    let mut decoder = decoder.with_limits(limits);
+    let data = decoder.read_image().map_err(tiff_error)?;
+    let pixels = (width as usize) * (height as usize);
+    let mut gray: Vec<u8> = match (color, data) {
+        (tiff::ColorType::Gray(1), DecodingResult::U8(packed)) => {
+            let row = (width as usize).div_ceil(8);
+            (0..pixels)
+                .map(|i| {
+                    let (y, x) = (i / width as usize, i % width as usize);
+                    let bit = packed
+                        .get(y * row + x / 8)
+                        .map_or(0, |b| (b >> (7 - x % 8)) & 1);
+                    if bit == 1 { 255 } else { 0 }
+                })
+                .collect()
+        }
+        (tiff::ColorType::Gray(8), DecodingResult::U8(data)) => data,
+        (tiff::ColorType::Gray(16), DecodingResult::U16(data)) => {
+            data.iter().map(|v| (v >> 8) as u8).collect()
+        }
+        (tiff::ColorType::RGB(8), DecodingResult::U8(data)) => {
+            data.chunks_exact(3).map(luma).collect()
+        }
+        (tiff::ColorType::RGBA(8), DecodingResult::U8(data)) => {
+            data.chunks_exact(4).map(luma).collect()
+        }
+        (color, _) => {
+            return Err(OcrError::UnsupportedColor {
+                color_type: format!("{color:?}"),
+            });
+        }
+    };
+    if white_is_zero {
+        gray.iter_mut().for_each(|v| *v = 255 - *v);
+    }
+    if gray.len() < pixels {
+        return Err(OcrError::Truncated);
+    }
+    gray.truncate(pixels);
+    GrayImage::from_raw(width, height, gray).ok_or(OcrError::Truncated)
+}
+
+/// ITU-R BT.601 luma of an RGB(A) pixel.
+fn luma(rgb: &[u8]) -> u8 {
+    let [r, g, b] = [rgb[0], rgb[1], rgb[2]].map(u32::from);
+    ((299 * r + 587 * g + 114 * b + 500) / 1000) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(image: &GrayImage, format: image::ImageFormat) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    fn sample() -> GrayImage {
+        GrayImage::from_fn(40, 30, |x, y| image::Luma([((x * 5 + y * 3) % 256) as u8]))
+    }
+
+    #[test]
+    fn decodes_png_and_tiff_exactly() {
+        for format in [image::ImageFormat::Png, image::ImageFormat::Tiff] {
+            let bytes = encode(&sample(), format);
+            assert_eq!(page_count(&bytes).unwrap(), 1);
+            assert_eq!(decode_page(&bytes, 1).unwrap(), sample(), "{format:?}");
+            assert!(matches!(
+                decode_page(&bytes, 2),
+                Err(OcrError::NoSuchPage { page: 2, pages: 1 })
+            ));
+        }
+    }
+
+    #[test]
+    fn sniffs_by_content_not_name() {
+        assert!(matches!(ScanFormat::sniff(b""), Err(OcrError::Empty)));
+        assert!(matches!(
+            ScanFormat::sniff(b"%PDF-1.7"),
+            Err(OcrError::UnknownFormat)
+        ));
+        let png = encode(&sample(), image::ImageFormat::Png);
+        assert_eq!(ScanFormat::sniff(&png).unwrap(), ScanFormat::Png);
+    }
+
+    #[test]
+    fn truncated_files_fail_cleanly() {
+        let png = encode(&sample(), image::ImageFormat::Png);
+        // Cuts inside the header or the pixel data; a cut in the trailing IEND chunk
+        // loses no pixels and is rightly accepted.
+        for cut in [8, 20, png.len() / 2, png.len() * 3 / 4] {
+            assert!(decode_page(&png[..cut], 1).is_err(), "cut at {cut}");
+        }
+        let tiff = encode(&sample(), image::ImageFormat::Tiff);
+        assert!(decode_page(&tiff[..tiff.len() / 2], 1).is_err());
+    }
+
+    #[test]
+    fn refuses_a_decompression_bomb_before_allocating() {
+        // A PNG header claiming 100 000 × 100 000 pixels, with almost no data.
+        let mut bomb = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut bomb, 100_000, 100_000);
+            encoder.set_color(png::ColorType::Grayscale);
+            encoder.write_header().unwrap();
+        }
+        assert!(matches!(
+            decode_page(&bomb, 1),
+            Err(OcrError::TooLarge { .. })
+        ));
+    }
+}

@@ -1,0 +1,180 @@
+//! The OCR capability the pipeline depends on, and its libtesseract implementation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fehrist_model::Word;
+use image::GrayImage;
+use tesseract_rs::{TessPageIteratorLevel, TesseractAPI};
+
+use crate::OcrError;
+
+/// What an engine read on one page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageText {
+    /// Plain text in reading order, lines separated by `\n`.
+    pub text: String,
+    pub words: Vec<Word>,
+    /// Mean word confidence, 0–100.
+    pub mean_confidence: u8,
+    /// The language most of the page's letters were recognized in.
+    pub language: String,
+}
+
+/// An OCR engine: describes itself and makes page readers.
+///
+/// Shared by all workers (`Send + Sync`); each worker thread asks for its own
+/// [`PageReader`] per language set and keeps it, since initializing one costs far
+/// more than a page.
+pub trait OcrEngine: Send + Sync {
+    /// Engine name for the manifest (`tesseract`).
+    fn name(&self) -> &str;
+    /// Engine version for the manifest (`5.3.0`).
+    fn version(&self) -> String;
+    /// A reader for a `+`-joined language list in priority order (`tgk+rus+eng`).
+    /// Fails if any language is not installed.
+    fn reader(&self, languages: &str) -> Result<Box<dyn PageReader>, OcrError>;
+}
+
+/// One engine instance: reads one page at a time, on the thread that made it.
+pub trait PageReader: Send {
+    fn read(&mut self, page: &GrayImage) -> Result<PageText, OcrError>;
+}
+
+/// libtesseract through the `tesseract-rs` binding, Debian's language packs.
+///
+/// One instance is single-threaded only when the process was started with
+/// `OMP_THREAD_LIMIT=1` (the `fehrist` binary and `.cargo/config.toml` see to it);
+/// parallelism comes from one reader per worker.
+#[derive(Debug, Clone, Default)]
+pub struct Tesseract {
+    /// Folder of `*.traineddata`; `None` uses `TESSDATA_PREFIX` or the library default.
+    pub datapath: Option<std::path::PathBuf>,
+}
+
+impl OcrEngine for Tesseract {
+    fn name(&self) -> &str {
+        "tesseract"
+    }
+
+    fn version(&self) -> String {
+        TesseractAPI::version()
+    }
+
+    fn reader(&self, languages: &str) -> Result<Box<dyn PageReader>, OcrError> {
+        TesseractReader::new(self.datapath.as_deref(), languages).map(|r| Box::new(r) as _)
+    }
+}
+
+struct TesseractReader {
+    api: TesseractAPI,
+}
+
+fn tess_error(error: tesseract_rs::TesseractError) -> OcrError {
+    OcrError::Engine {
+        source: Box::new(error),
+    }
+}
+
+impl TesseractReader {
+    fn new(datapath: Option<&std::path::Path>, languages: &str) -> Result<Self, OcrError> {
+        let requested: Vec<&str> = languages.split('+').filter(|l| !l.is_empty()).collect();
+        if requested.is_empty() {
+            return Err(OcrError::NoLanguages);
+        }
+        let api = TesseractAPI::new();
+        let datapath = datapath.map(|p| p.to_path_buf()).unwrap_or_default();
+        // Tesseract accepts unknown language codes with only a line on stderr, so the
+        // loaded set is compared with the requested one below.
+        let init = api.init(&datapath, languages);
+        let loaded: BTreeSet<String> = api
+            .get_loaded_languages()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let missing: Vec<String> = requested
+            .iter()
+            .filter(|l| !loaded.contains(**l))
+            .map(|l| (*l).to_owned())
+            .collect();
+        if init.is_err() || !missing.is_empty() {
+            return Err(OcrError::UnknownLanguages {
+                requested: languages.to_owned(),
+                missing,
+                installed: api.get_available_languages().unwrap_or_default(),
+            });
+        }
+        Ok(TesseractReader { api })
+    }
+}
+
+impl PageReader for TesseractReader {
+    fn read(&mut self, page: &GrayImage) -> Result<PageText, OcrError> {
+        let (width, height) = page.dimensions();
+        let (w, h) = (
+            i32::try_from(width).map_err(|_| OcrError::TooLarge { width, height })?,
+            i32::try_from(height).map_err(|_| OcrError::TooLarge { width, height })?,
+        );
+        self.api
+            .set_image(page.as_raw(), w, h, 1, w)
+            .map_err(tess_error)?;
+        self.api.set_source_resolution(300).map_err(tess_error)?;
+        self.api.recognize().map_err(tess_error)?;
+        let text = self.api.get_utf8_text().map_err(tess_error)?;
+        let mean_confidence = self.api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
+        let words = self.words()?;
+        self.api.clear().map_err(tess_error)?;
+        let language = main_language(&words);
+        Ok(PageText {
+            text,
+            words,
+            mean_confidence,
+            language,
+        })
+    }
+}
+
+impl TesseractReader {
+    fn words(&self) -> Result<Vec<Word>, OcrError> {
+        let mut words = Vec::new();
+        // A page without any text has no iterator.
+        let Ok(iter) = self.api.get_iterator() else {
+            return Ok(words);
+        };
+        loop {
+            if let Ok((text, left, top, right, bottom, confidence)) = iter.get_word_with_bounds() {
+                let text = text.trim().to_owned();
+                if !text.is_empty() {
+                    let clamp = |v: i32| u32::try_from(v).unwrap_or(0);
+                    words.push(Word {
+                        text,
+                        confidence,
+                        bbox: [clamp(left), clamp(top), clamp(right), clamp(bottom)],
+                        language: iter.word_recognition_language().unwrap_or_default(),
+                    });
+                }
+            }
+            if !iter
+                .next(TessPageIteratorLevel::RIL_WORD)
+                .map_err(tess_error)?
+            {
+                break;
+            }
+        }
+        Ok(words)
+    }
+}
+
+/// The language with the most recognized letters (ties broken by name, so the answer
+/// does not depend on iteration order); empty for a page without words.
+pub fn main_language(words: &[Word]) -> String {
+    let mut letters: BTreeMap<&str, usize> = BTreeMap::new();
+    for word in words.iter().filter(|w| !w.language.is_empty()) {
+        *letters.entry(&word.language).or_default() +=
+            word.text.chars().filter(|c| c.is_alphabetic()).count();
+    }
+    letters
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(language, _)| language.to_owned())
+        .unwrap_or_default()
+}
