@@ -1,0 +1,137 @@
+//! Tokenizing Tajik, Russian and Uzbek text for search.
+//!
+//! A token is a run of letters, digits and combining marks, so a decomposed `ӣ`
+//! (`и` + U+0304) stays inside its word. Each token is NFC-normalized, lower-cased and
+//! has `ё` folded to `е`. Length is counted in characters and only tokens longer than
+//! [`MAX_TOKEN_CHARS`] are dropped: tantivy's default filter counts bytes, which would
+//! silently lose a 23-letter Cyrillic word. Offsets point into the original text, so
+//! snippets highlight what was actually stored.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization as _;
+use unicode_normalization::char::is_combining_mark;
+
+/// Longer runs are OCR noise (rules, ornaments) rather than words.
+pub const MAX_TOKEN_CHARS: usize = 64;
+
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+/// The normalized form a word is indexed and searched under.
+pub fn normalize_word(word: &str) -> String {
+    word.nfc()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveTokenizer {
+    token: Token,
+}
+
+#[derive(Debug)]
+pub struct ArchiveTokenStream<'a> {
+    text: &'a str,
+    offset: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for ArchiveTokenizer {
+    type TokenStream<'a> = ArchiveTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ArchiveTokenStream<'a> {
+        self.token.reset();
+        ArchiveTokenStream {
+            text,
+            offset: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for ArchiveTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let rest = &self.text[self.offset..];
+            let Some(start) = rest.find(in_word) else {
+                self.offset = self.text.len();
+                return false;
+            };
+            let from = self.offset + start;
+            let len = self.text[from..]
+                .find(|c| !in_word(c))
+                .unwrap_or(self.text.len() - from);
+            let to = from + len;
+            self.offset = to;
+            let word = &self.text[from..to];
+            if word.chars().count() > MAX_TOKEN_CHARS {
+                continue;
+            }
+            self.token.position = self.token.position.wrapping_add(1);
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            self.token.text = normalize_word(word);
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<(String, usize, usize)> {
+        let mut tokenizer = ArchiveTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to));
+        }
+        out
+    }
+
+    fn check(text: &str, expected: &[&str]) {
+        let got: Vec<String> = tokens(text).into_iter().map(|t| t.0).collect();
+        assert_eq!(got, expected, "{text:?}");
+    }
+
+    #[test]
+    fn tajik_russian_uzbek() {
+        check("Бойгониҳо, ҲУҶҶАТҲО!", &["бойгониҳо", "ҳуҷҷатҳо"]);
+        check("Ёқубов ёзди: «Ёлка»", &["еқубов", "езди", "елка"]);
+        check(
+            "Ўзбекистон ғалла қишлоқ",
+            &["ўзбекистон", "ғалла", "қишлоқ"],
+        );
+        check("№ 2-145/2023 TJS", &["2", "145", "2023", "tjs"]);
+    }
+
+    #[test]
+    fn decomposed_letters_stay_in_their_word() {
+        // кӯҳистонӣ with ӯ and ӣ written as base letter + combining mark.
+        let decomposed = "ку\u{0304}ҳистони\u{0304} мактаб";
+        check(decomposed, &["кӯҳистонӣ", "мактаб"]);
+        let first = &tokens(decomposed)[0];
+        assert_eq!(&decomposed[first.1..first.2], "ку\u{0304}ҳистони\u{0304}");
+    }
+
+    #[test]
+    fn long_cyrillic_words_are_kept() {
+        // 30 letters, 60 bytes: tantivy's default 40-byte limit would drop it.
+        let long = "высокопревосходительствующими";
+        assert!(long.len() > 40);
+        check(&format!("а {long} б"), &["а", long, "б"]);
+        check(&"я".repeat(MAX_TOKEN_CHARS + 1), &[]);
+    }
+}

@@ -1,0 +1,152 @@
+//! The search index on disk, with the archive's own words.
+
+use fehrist_index::{PageDoc, SearchIndex};
+use fehrist_model::{AccessLevel, Digest, RecordId};
+
+fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageDoc {
+    PageDoc {
+        record_id: RecordId::from_bytes(&[record; 16]).unwrap(),
+        ref_code: code.parse().unwrap(),
+        sheet,
+        title: None,
+        document_type: None,
+        access: AccessLevel::Open,
+        language: language.to_owned(),
+        master: Digest::from_bytes(&[record * 16 + sheet as u8; 32]).unwrap(),
+        text: text.to_owned(),
+    }
+}
+
+fn fixture_index(dir: &std::path::Path) -> SearchIndex {
+    let index = SearchIndex::open(dir).unwrap();
+    let tajik = [
+        page(
+            1,
+            "TJ-CSA/F-12/O-3/D-45",
+            1,
+            "tgk",
+            "Бойгониҳо ин ҳуҷҷатҳоро бо эҳтиёт нигоҳ медоранд.",
+        ),
+        page(
+            1,
+            "TJ-CSA/F-12/O-3/D-45",
+            2,
+            "tgk",
+            "Мактабҳои нав дар ноҳияҳои кӯҳистонӣ. Омӯзгорони ҷавон.",
+        ),
+    ];
+    let russian = [page(
+        2,
+        "TJ-CSA/F-12/O-3/D-46",
+        1,
+        "rus",
+        "Исполнительный лист выдан. Взыскать алименты с должника. Ёлка.",
+    )];
+    index.replace_record(&tajik[0].record_id, &tajik).unwrap();
+    index
+        .replace_record(&russian[0].record_id, &russian)
+        .unwrap();
+    index.commit().unwrap();
+    index
+}
+
+fn found(index: &SearchIndex, query: &str) -> Vec<(String, u32)> {
+    index
+        .search(query, 10)
+        .unwrap()
+        .into_iter()
+        .map(|hit| (hit.ref_code.to_string(), hit.sheet))
+        .collect()
+}
+
+#[test]
+fn tajik_words_are_found_in_any_case_and_composition() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fixture_index(dir.path());
+    let d45_1 = vec![("TJ-CSA/F-12/O-3/D-45".to_owned(), 1)];
+    let d45_2 = vec![("TJ-CSA/F-12/O-3/D-45".to_owned(), 2)];
+    assert_eq!(found(&index, "бойгониҳо"), d45_1);
+    assert_eq!(found(&index, "БОЙГОНИҲО"), d45_1);
+    assert_eq!(found(&index, "ҳуҷҷатҳоро"), d45_1);
+    assert_eq!(found(&index, "кӯҳистонӣ"), d45_2);
+    // The same word typed with combining marks (у + U+0304, и + U+0304).
+    assert_eq!(found(&index, "ку\u{0304}ҳистони\u{0304}"), d45_2);
+    assert_eq!(found(&index, "омӯзгорони ҷавон"), d45_2);
+    assert!(
+        found(&index, "кухистони").is_empty(),
+        "ӯ and ӣ are letters of their own"
+    );
+}
+
+#[test]
+fn russian_pages_are_stemmed_and_tajik_pages_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fixture_index(dir.path());
+    let d46 = vec![("TJ-CSA/F-12/O-3/D-46".to_owned(), 1)];
+    assert_eq!(found(&index, "исполнительного листа"), d46);
+    assert_eq!(found(&index, "алиментов"), d46);
+    assert_eq!(found(&index, "елка"), d46, "ё is folded to е");
+    // A Russian stem of a Tajik word must not reach the Tajik page.
+    assert!(found(&index, "мактабов").is_empty());
+    assert!(found(&index, "мактаб").is_empty());
+}
+
+#[test]
+fn hits_carry_a_highlighted_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fixture_index(dir.path());
+    let hits = index.search("эҳтиёт", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    assert!(hit.score > 0.0);
+    let (from, to) = hit.highlights[0];
+    let highlighted: String = hit.snippet.chars().skip(from).take(to - from).collect();
+    assert_eq!(highlighted, "эҳтиёт");
+    // The stemmed field also highlights.
+    let hits = index.search("алиментов", 10).unwrap();
+    assert!(!hits[0].highlights.is_empty(), "{hits:?}");
+}
+
+#[test]
+fn reindexing_a_record_replaces_it_and_lookups_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = fixture_index(dir.path());
+    let again = [page(
+        2,
+        "TJ-CSA/F-12/O-3/D-46",
+        1,
+        "rus",
+        "Исполнительный лист выдан.",
+    )];
+    index.replace_record(&again[0].record_id, &again).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.search("лист", 10).unwrap().len(), 1);
+    assert!(index.search("алименты", 10).unwrap().is_empty());
+
+    let record = RecordId::from_bytes(&[1; 16]).unwrap();
+    assert!(index.contains_record(&record).unwrap());
+    assert!(
+        !index
+            .contains_record(&RecordId::from_bytes(&[9; 16]).unwrap())
+            .unwrap()
+    );
+    let master = Digest::from_bytes(&[18; 32]).unwrap();
+    assert_eq!(
+        index.sheets_with_master(&master).unwrap(),
+        vec![(record.clone(), 2)]
+    );
+    let code = "TJ-CSA/F-12/O-3/D-45/L-2".parse().unwrap();
+    assert_eq!(index.records_with_ref_code(&code).unwrap(), vec![record]);
+
+    // Reopening from disk sees the committed state.
+    drop(index);
+    let reopened = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(found(&reopened, "бойгониҳо").len(), 1);
+}
+
+#[test]
+fn a_malformed_query_is_an_error_that_names_it() {
+    let index = SearchIndex::in_memory().unwrap();
+    let error = index.search("title:(", 10).unwrap_err();
+    assert!(error.to_string().contains("title:("), "{error}");
+}
