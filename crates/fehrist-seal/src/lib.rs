@@ -18,7 +18,9 @@ mod keys;
 mod seal;
 
 pub use keys::{StationKey, VerifierKey};
-pub use seal::{SealedManifest, canonical_json, record_id, sha256, verify_manifest};
+pub use seal::{
+    SealedManifest, canonical_json, record_id, sha256, sign_manifest_bytes, verify_manifest,
+};
 
 /// What went wrong while sealing or checking a seal.
 #[derive(Debug, thiserror::Error)]

@@ -48,13 +48,19 @@ pub struct SealedManifest {
 impl SealedManifest {
     pub fn seal(manifest: &Manifest, key: &StationKey) -> Result<Self, SealError> {
         let bytes = canonical_json("manifest", manifest)?;
-        let signature = ManifestSignature {
-            algorithm: "ed25519".to_owned(),
-            key_id: key.id().clone(),
-            key_name: key.name().to_owned(),
-            signature: BASE64.encode(key.sign(&bytes)),
-        };
+        let signature = sign_manifest_bytes(&bytes, key);
         Ok(SealedManifest { bytes, signature })
+    }
+}
+
+/// Signs manifest bytes exactly as they are stored (for a manifest a crashed ingest
+/// stored but did not get to sign).
+pub fn sign_manifest_bytes(bytes: &[u8], key: &StationKey) -> ManifestSignature {
+    ManifestSignature {
+        algorithm: "ed25519".to_owned(),
+        key_id: key.id().clone(),
+        key_name: key.name().to_owned(),
+        signature: BASE64.encode(key.sign(bytes)),
     }
 }
 

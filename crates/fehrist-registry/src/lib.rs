@@ -1,0 +1,58 @@
+//! The registry: registering sealed records and finding, showing and verifying them.
+//!
+//! [`Registry`] ties the store (what is kept), the search index (how it is found) and
+//! the seal (why it can be trusted) together; the CLI and the HTTP service both go
+//! through it. Main types: [`Registry`], [`NewRecord`] (a record ready to seal),
+//! [`StoredRecord`] (a record read back), [`RecordCheck`] and [`Problem`] (what
+//! verification found, naming the damaged object).
+//!
+//! Trust: a manifest is checked against the public key its signature names. That key
+//! is read from the store's `keys/`, and if this machine holds the station key of the
+//! same id, the two must agree, so a key swapped in the store is caught locally.
+
+mod keys;
+mod registry;
+
+pub use keys::load_or_create_station_key;
+pub use registry::{
+    FileCheck, NewRecord, Problem, RecordCheck, Registered, Registry, StoredRecord,
+};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    #[error(transparent)]
+    Store(#[from] fehrist_store::StoreError),
+    #[error(transparent)]
+    Index(#[from] fehrist_index::IndexError),
+    #[error(transparent)]
+    Seal(#[from] fehrist_seal::SealError),
+    #[error("key file {path}")]
+    KeyFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("key file {path} is readable by others (mode {mode:04o}); make it 0600")]
+    KeyFileOpen { path: String, mode: u32 },
+    #[error("key file {path} is not a signed-note private key")]
+    KeyFileFormat {
+        path: String,
+        #[source]
+        source: fehrist_seal::SealError,
+    },
+    #[error("record {id}: {path} is not a valid manifest")]
+    ManifestFormat {
+        id: fehrist_model::RecordId,
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("record {id} is not registered")]
+    NotFound { id: fehrist_model::RecordId },
+    #[error("record {id} has no sheet {sheet}")]
+    NoSuchSheet {
+        id: fehrist_model::RecordId,
+        sheet: u32,
+    },
+}

@@ -1,0 +1,435 @@
+use std::fmt;
+
+use bytes::Bytes;
+use fehrist_index::{Hit, PageDoc, SearchIndex};
+use fehrist_model::{Digest, KeyId, Manifest, ManifestSignature, RecordId, RefCode};
+use fehrist_seal::{
+    SealedManifest, StationKey, VerifierKey, sha256, sign_manifest_bytes, verify_manifest,
+};
+use fehrist_store::{Store, StoreError, Written};
+
+use crate::RegistryError;
+
+/// A record ready to be sealed: its manifest, every blob the manifest references
+/// (digest and bytes), and each page's OCR text in page order for the index.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub manifest: Manifest,
+    pub blobs: Vec<(Digest, Bytes)>,
+    pub texts: Vec<String>,
+}
+
+/// What [`Registry::register`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    New,
+    /// The record id was already registered; nothing was written.
+    AlreadyRegistered,
+}
+
+/// A registered record read back from the store.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub manifest: Manifest,
+    pub signature: ManifestSignature,
+}
+
+/// Something verification found wrong, naming the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Missing {
+        path: String,
+    },
+    Altered {
+        path: String,
+        what: String,
+        actual: Digest,
+    },
+    Unreadable {
+        path: String,
+        reason: String,
+    },
+    Signature {
+        path: String,
+        reason: String,
+    },
+    UnknownKey {
+        key_id: KeyId,
+    },
+    KeyMismatch {
+        key_id: KeyId,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { path } => write!(f, "{path}: missing"),
+            Self::Altered { path, what, actual } => {
+                write!(f, "{path} ({what}): altered, its SHA-256 is now {actual}")
+            }
+            Self::Unreadable { path, reason } => write!(f, "{path}: unreadable: {reason}"),
+            Self::Signature { path, reason } => write!(f, "{path}: {reason}"),
+            Self::UnknownKey { key_id } => {
+                write!(f, "signing key {key_id} is not published in keys/")
+            }
+            Self::KeyMismatch { key_id } => write!(
+                f,
+                "keys/{key_id} differs from this station's own key {key_id}: the published key was replaced"
+            ),
+        }
+    }
+}
+
+/// The result of checking one record.
+#[derive(Debug, Clone)]
+pub struct RecordCheck {
+    pub id: RecordId,
+    /// From the manifest, when it could be read.
+    pub ref_code: Option<RefCode>,
+    pub signature: Option<ManifestSignature>,
+    /// Stored objects that were read and checked (manifest, signature, blobs).
+    pub objects_checked: usize,
+    pub problems: Vec<Problem>,
+}
+
+impl RecordCheck {
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The result of checking a file against the registry.
+#[derive(Debug, Clone)]
+pub struct FileCheck {
+    pub digest: Digest,
+    /// Each record holding the file as a master, with the sheets it is.
+    pub matches: Vec<(RecordCheck, Vec<u32>)>,
+}
+
+/// The registry over one store and its search index.
+#[derive(Debug)]
+pub struct Registry {
+    store: Store,
+    index: SearchIndex,
+    trusted: Vec<VerifierKey>,
+}
+
+impl Registry {
+    pub fn new(store: Store, index: SearchIndex) -> Self {
+        Registry {
+            store,
+            index,
+            trusted: Vec::new(),
+        }
+    }
+
+    /// Trusts a public key held locally: a key of the same id read from the store
+    /// must equal it.
+    pub fn trust(&mut self, key: VerifierKey) {
+        self.trusted.push(key);
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Publishes a signing key's public half in the store's `keys/`.
+    pub async fn publish_key(&self, key: &StationKey) -> Result<(), RegistryError> {
+        Ok(self
+            .store
+            .put_key(key.id(), &key.verifier().to_string())
+            .await?)
+    }
+
+    pub async fn is_registered(&self, id: &RecordId) -> Result<bool, RegistryError> {
+        Ok(self.store.has_record(id).await?)
+    }
+
+    /// Stores a record's blobs, then its manifest, then its signature (the commit),
+    /// then indexes it. Safe to repeat after a crash at any point: blobs and the
+    /// manifest are create-only, and a manifest stored by an interrupted run is the
+    /// one signed and indexed. The index is made durable by [`Registry::commit_index`].
+    pub async fn register(
+        &self,
+        key: &StationKey,
+        record: NewRecord,
+    ) -> Result<Registered, RegistryError> {
+        let id = record.manifest.record_id.clone();
+        if self.store.has_record(&id).await? {
+            self.ensure_indexed(&id).await?;
+            return Ok(Registered::AlreadyRegistered);
+        }
+        for (digest, bytes) in record.blobs {
+            self.store.put_blob(&digest, bytes).await?;
+        }
+        let sealed = SealedManifest::seal(&record.manifest, key)?;
+        let ours = Bytes::from(sealed.bytes);
+        let (_, stored) = self.store.put_manifest(&id, ours.clone()).await?;
+        let signature = if stored == ours {
+            sealed.signature
+        } else {
+            sign_manifest_bytes(&stored, key)
+        };
+        let signature = serde_json::to_vec(&signature).expect("a signature serializes");
+        if self
+            .store
+            .put_signature(&id, Bytes::from(signature))
+            .await?
+            == Written::AlreadyThere
+        {
+            self.ensure_indexed(&id).await?;
+            return Ok(Registered::AlreadyRegistered);
+        }
+        if stored == ours {
+            self.index
+                .replace_record(&id, &page_docs(&record.manifest, record.texts))?;
+        } else {
+            self.index_from_store(&id).await?;
+        }
+        Ok(Registered::New)
+    }
+
+    /// Makes index writes durable and visible.
+    pub fn commit_index(&self) -> Result<(), RegistryError> {
+        Ok(self.index.commit()?)
+    }
+
+    /// Indexes a registered record if the index lacks it; true if it had to.
+    pub async fn ensure_indexed(&self, id: &RecordId) -> Result<bool, RegistryError> {
+        if self.index.contains_record(id)? {
+            return Ok(false);
+        }
+        self.index_from_store(id).await?;
+        Ok(true)
+    }
+
+    async fn index_from_store(&self, id: &RecordId) -> Result<(), RegistryError> {
+        let record = self.load(id).await?;
+        let texts = self.page_texts(&record.manifest).await?;
+        self.index
+            .replace_record(id, &page_docs(&record.manifest, texts))?;
+        Ok(())
+    }
+
+    /// Rebuilds the index entries of every registered record from the store.
+    pub async fn reindex(&self) -> Result<usize, RegistryError> {
+        let mut count = 0;
+        for id in self.store.list_records().await? {
+            if self.store.has_record(&id).await? {
+                self.index_from_store(&id).await?;
+                count += 1;
+            }
+        }
+        self.commit_index()?;
+        Ok(count)
+    }
+
+    /// Reads a registered record's manifest and signature (without verifying them;
+    /// see [`Registry::verify_record`]).
+    pub async fn load(&self, id: &RecordId) -> Result<StoredRecord, RegistryError> {
+        let not_found = |e| match e {
+            StoreError::Missing { .. } => RegistryError::NotFound { id: id.clone() },
+            other => RegistryError::Store(other),
+        };
+        let bytes = self.store.get_manifest(id).await.map_err(not_found)?;
+        let signature = self.store.get_signature(id).await.map_err(not_found)?;
+        let format_error = |source| RegistryError::ManifestFormat {
+            id: id.clone(),
+            path: Store::describe_manifest(id),
+            source,
+        };
+        Ok(StoredRecord {
+            manifest: serde_json::from_slice(&bytes).map_err(format_error)?,
+            signature: serde_json::from_slice(&signature).map_err(format_error)?,
+        })
+    }
+
+    /// The OCR text of every page, in page order.
+    pub async fn page_texts(&self, manifest: &Manifest) -> Result<Vec<String>, RegistryError> {
+        let mut texts = Vec::with_capacity(manifest.pages.len());
+        for page in &manifest.pages {
+            let bytes = self.store.get_blob(&page.text.sha256).await?;
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        Ok(texts)
+    }
+
+    /// The records registered under a file's reference code, newest first.
+    pub async fn records_with_ref_code(
+        &self,
+        code: &RefCode,
+    ) -> Result<Vec<StoredRecord>, RegistryError> {
+        let mut records = Vec::new();
+        for id in self.index.records_with_ref_code(code)? {
+            records.push(self.load(&id).await?);
+        }
+        records.sort_by(|a, b| b.manifest.registered_at.cmp(&a.manifest.registered_at));
+        Ok(records)
+    }
+
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, RegistryError> {
+        Ok(self.index.search(query, limit)?)
+    }
+
+    /// Re-reads every stored object of a record: the manifest signature against the
+    /// published key, and every blob against the digest the manifest gives it.
+    pub async fn verify_record(&self, id: &RecordId) -> Result<RecordCheck, RegistryError> {
+        let manifest_path = Store::describe_manifest(id);
+        let signature_path = manifest_path.replace("manifest.json", "manifest.sig");
+        let mut check = RecordCheck {
+            id: id.clone(),
+            ref_code: None,
+            signature: None,
+            objects_checked: 0,
+            problems: Vec::new(),
+        };
+        let manifest_bytes = match self.store.get_manifest(id).await {
+            Ok(bytes) => Some(bytes),
+            Err(StoreError::Missing { path }) => {
+                if !self.store.has_record(id).await? {
+                    return Err(RegistryError::NotFound { id: id.clone() });
+                }
+                check.problems.push(Problem::Missing { path });
+                None
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let signature = match self.store.get_signature(id).await {
+            Ok(bytes) => match serde_json::from_slice::<ManifestSignature>(&bytes) {
+                Ok(signature) => Some(signature),
+                Err(e) => {
+                    check.problems.push(Problem::Unreadable {
+                        path: signature_path.clone(),
+                        reason: e.to_string(),
+                    });
+                    None
+                }
+            },
+            Err(StoreError::Missing { path }) => {
+                check.problems.push(Problem::Missing { path });
+                None
+            }
+            Err(other) => return Err(other.into()),
+        };
+        check.objects_checked +=
+            usize::from(manifest_bytes.is_some()) + usize::from(signature.is_some());
+        let Some(manifest_bytes) = manifest_bytes else {
+            return Ok(check);
+        };
+        if let Some(signature) = &signature
+            && let Some(key) = self
+                .verifier(&signature.key_id, &mut check.problems)
+                .await?
+            && let Err(e) = verify_manifest(&manifest_bytes, signature, &key)
+        {
+            check.problems.push(Problem::Signature {
+                path: manifest_path.clone(),
+                reason: e.to_string(),
+            });
+        }
+        check.signature = signature;
+        let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
+            Ok(manifest) => manifest,
+            Err(e) => {
+                check.problems.push(Problem::Unreadable {
+                    path: manifest_path,
+                    reason: e.to_string(),
+                });
+                return Ok(check);
+            }
+        };
+        if &manifest.record_id != id {
+            check.problems.push(Problem::Unreadable {
+                path: manifest_path,
+                reason: format!("it names record {}", manifest.record_id),
+            });
+        }
+        check.ref_code = Some(manifest.passport.ref_code.clone());
+        for (sheet, role, blob) in manifest.blobs() {
+            let path = Store::describe_blob(&blob.sha256);
+            match self.store.get_blob(&blob.sha256).await {
+                Ok(bytes) => {
+                    check.objects_checked += 1;
+                    let actual = sha256(&bytes);
+                    if actual != blob.sha256 || bytes.len() as u64 != blob.size {
+                        check.problems.push(Problem::Altered {
+                            path,
+                            what: format!("sheet {sheet} {}", role.as_str()),
+                            actual,
+                        });
+                    }
+                }
+                Err(StoreError::Missing { path }) => check.problems.push(Problem::Missing { path }),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Ok(check)
+    }
+
+    /// The public key a signature names: the published one, which must agree with a
+    /// locally trusted key of the same id.
+    async fn verifier(
+        &self,
+        id: &KeyId,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<VerifierKey>, RegistryError> {
+        let published = match self.store.get_key(id).await {
+            Ok(text) => text,
+            Err(StoreError::Missing { .. }) => {
+                problems.push(Problem::UnknownKey { key_id: id.clone() });
+                return Ok(self.trusted.iter().find(|k| k.id() == id).cloned());
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let key: VerifierKey = match published.parse() {
+            Ok(key) => key,
+            Err(e) => {
+                problems.push(Problem::Unreadable {
+                    path: format!("keys/{id}"),
+                    reason: e.to_string(),
+                });
+                return Ok(None);
+            }
+        };
+        if let Some(trusted) = self.trusted.iter().find(|k| k.id() == id)
+            && trusted != &key
+        {
+            problems.push(Problem::KeyMismatch { key_id: id.clone() });
+            return Ok(Some(trusted.clone()));
+        }
+        Ok(Some(key))
+    }
+
+    /// Finds the records that hold a file as a master and verifies each.
+    pub async fn verify_file(&self, bytes: &[u8]) -> Result<FileCheck, RegistryError> {
+        let digest = sha256(bytes);
+        let mut matches: Vec<(RecordCheck, Vec<u32>)> = Vec::new();
+        for (id, sheet) in self.index.sheets_with_master(&digest)? {
+            match matches.iter_mut().find(|(check, _)| check.id == id) {
+                Some((_, sheets)) => sheets.push(sheet),
+                None => matches.push((self.verify_record(&id).await?, vec![sheet])),
+            }
+        }
+        Ok(FileCheck { digest, matches })
+    }
+}
+
+fn page_docs(manifest: &Manifest, texts: Vec<String>) -> Vec<PageDoc> {
+    manifest
+        .pages
+        .iter()
+        .zip(texts)
+        .map(|(page, text)| PageDoc {
+            record_id: manifest.record_id.clone(),
+            ref_code: manifest.passport.ref_code.clone(),
+            sheet: page.sheet,
+            title: manifest.passport.title.clone(),
+            document_type: manifest.passport.document_type.clone(),
+            access: manifest.access,
+            language: page.language.clone(),
+            master: page.master.sha256.clone(),
+            text,
+        })
+        .collect()
+}
