@@ -18,6 +18,9 @@ pub struct PageText {
     pub mean_confidence: u8,
     /// The language most of the page's letters were recognized in.
     pub language: String,
+    /// Size of the page image that was read, in pixels.
+    pub width: u32,
+    pub height: u32,
 }
 
 /// An OCR engine: describes itself and makes page readers.
@@ -129,6 +132,8 @@ impl PageReader for TesseractReader {
             words,
             mean_confidence,
             language,
+            width,
+            height,
         })
     }
 }

@@ -1,0 +1,541 @@
+//! Orchestration: read, hash, skip what is registered, OCR on a worker pool, register.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use fehrist_model::{
+    BlobRef, DescriptionLevel, Digest, Extent, MANIFEST_VERSION, Manifest, OcrInfo, Page,
+    PageWords, Passport, PipelineInfo, RecordId, RefCode, Source,
+};
+use fehrist_ocr::{OcrEngine, PageReader, PageText, ScanFormat, decode_page, page_count};
+use fehrist_registry::{NewRecord, Registered, Registry};
+use fehrist_seal::{StationKey, record_id, sha256};
+use futures::StreamExt as _;
+use futures::channel::oneshot;
+
+use crate::{Discovery, InputError, InputProblem, PipelineError, PlannedRecord, Settings};
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordOutcome {
+    Registered {
+        id: RecordId,
+        ref_code: RefCode,
+        pages: u32,
+    },
+    AlreadyRegistered {
+        id: RecordId,
+        ref_code: RefCode,
+        pages: u32,
+    },
+    Failed {
+        ref_code: RefCode,
+    },
+}
+
+/// Receives progress as an ingest goes; the CLI draws a bar from it.
+pub trait Progress: Sync {
+    /// Called once, with the number of pages the batch holds.
+    fn start(&self, _total_pages: u64) {}
+    /// Pages done (read, or skipped as already registered).
+    fn pages_done(&self, _pages: u64) {}
+    fn record_done(&self, _outcome: &RecordOutcome) {}
+    fn problem(&self, _problem: &InputProblem) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// The summary of an ingest.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    pub outcomes: Vec<RecordOutcome>,
+    pub problems: Vec<InputProblem>,
+    /// Pages that went through OCR.
+    pub pages_read: u64,
+    /// Pages of records that were already registered.
+    pub pages_skipped: u64,
+    pub elapsed: Duration,
+}
+
+impl IngestReport {
+    pub fn registered(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, RecordOutcome::Registered { .. }))
+            .count()
+    }
+
+    pub fn already_registered(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, RecordOutcome::AlreadyRegistered { .. }))
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, RecordOutcome::Failed { .. }))
+            .count()
+    }
+}
+
+/// A scanned file read into memory.
+struct LoadedScan {
+    relative: String,
+    bytes: Bytes,
+    digest: Digest,
+    format: ScanFormat,
+    pages: u32,
+}
+
+/// One page to read, sent to a worker.
+struct Job {
+    bytes: Bytes,
+    page: u32,
+    languages: String,
+    reply: oneshot::Sender<Result<PageText, InputError>>,
+}
+
+/// Single-threaded OCR workers, each keeping one reader per language set.
+struct WorkerPool {
+    jobs: async_channel::Sender<Job>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    fn start(engine: Arc<dyn OcrEngine>, workers: usize) -> Result<Self, PipelineError> {
+        // A short queue keeps at most a few decoded pages in memory per worker.
+        let (jobs, queue) = async_channel::bounded::<Job>(workers * 2);
+        let mut threads = Vec::with_capacity(workers);
+        for n in 0..workers {
+            let queue = queue.clone();
+            let engine = Arc::clone(&engine);
+            let thread = std::thread::Builder::new()
+                .name(format!("ocr-{n}"))
+                .spawn(move || {
+                    let mut readers: HashMap<String, Box<dyn PageReader>> = HashMap::new();
+                    while let Ok(job) = queue.recv_blocking() {
+                        let result = read_page(&*engine, &mut readers, &job);
+                        // The ingest may have given up on this record; nothing to tell.
+                        let _ = job.reply.send(result);
+                    }
+                })
+                .map_err(|_| PipelineError::Workers)?;
+            threads.push(thread);
+        }
+        Ok(WorkerPool { jobs, threads })
+    }
+
+    async fn read(
+        &self,
+        bytes: Bytes,
+        page: u32,
+        languages: &str,
+    ) -> Result<Result<PageText, InputError>, PipelineError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            bytes,
+            page,
+            languages: languages.to_owned(),
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| PipelineError::Workers)?;
+        answer.await.map_err(|_| PipelineError::Workers)
+    }
+
+    fn stop(self) {
+        self.jobs.close();
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn read_page(
+    engine: &dyn OcrEngine,
+    readers: &mut HashMap<String, Box<dyn PageReader>>,
+    job: &Job,
+) -> Result<PageText, InputError> {
+    let page_error = |source| InputError::Page {
+        page: job.page,
+        source,
+    };
+    let image = decode_page(&job.bytes, job.page).map_err(page_error)?;
+    if !readers.contains_key(&job.languages) {
+        let reader = engine
+            .reader(&job.languages)
+            .map_err(|source| InputError::Languages {
+                languages: job.languages.clone(),
+                reason: source.to_string(),
+            })?;
+        readers.insert(job.languages.clone(), reader);
+    }
+    let reader = readers
+        .get_mut(&job.languages)
+        .expect("reader was just made");
+    reader.read(&image).map_err(page_error)
+}
+
+/// A record after OCR, ready to seal.
+enum Prepared {
+    Ready(Box<NewRecord>, u32),
+    AlreadyRegistered(RecordId, u32),
+    Failed(Vec<InputProblem>, u32),
+}
+
+struct Context<'a> {
+    registry: &'a Registry,
+    engine: &'a dyn OcrEngine,
+    pool: &'a WorkerPool,
+    settings: &'a Settings,
+    progress: &'a dyn Progress,
+    /// Language sets that could not start, with the reason.
+    bad_languages: &'a BTreeMap<String, String>,
+    /// Pages each record is expected to hold, for progress.
+    expected_pages: &'a HashMap<RefCode, u32>,
+}
+
+fn problem(record: &PlannedRecord, path: &str, error: InputError) -> InputProblem {
+    InputProblem {
+        path: path.to_owned(),
+        record: Some(record.ref_code.clone()),
+        error,
+    }
+}
+
+/// Reads a record's scans; every unusable file is reported, not just the first.
+fn load_scans(record: &PlannedRecord) -> Result<Vec<LoadedScan>, Vec<InputProblem>> {
+    let mut loaded = Vec::with_capacity(record.scans.len());
+    let mut problems = Vec::new();
+    for scan in &record.scans {
+        let bytes = match std::fs::read(&scan.path) {
+            Ok(bytes) => bytes,
+            Err(source) => {
+                problems.push(problem(record, &scan.relative, InputError::Read { source }));
+                continue;
+            }
+        };
+        let counted =
+            ScanFormat::sniff(&bytes).and_then(|format| Ok((format, page_count(&bytes)?)));
+        match counted {
+            Ok((format, pages)) => loaded.push(LoadedScan {
+                relative: scan.relative.clone(),
+                digest: sha256(&bytes),
+                bytes: Bytes::from(bytes),
+                format,
+                pages,
+            }),
+            Err(source) => {
+                problems.push(problem(record, &scan.relative, InputError::Scan { source }))
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(problems)
+    }
+}
+
+fn blob(bytes: &Bytes, media_type: &str) -> (BlobRef, (Digest, Bytes)) {
+    let digest = sha256(bytes);
+    let reference = BlobRef {
+        sha256: digest.clone(),
+        size: bytes.len() as u64,
+        media_type: media_type.to_owned(),
+    };
+    (reference, (digest, bytes.clone()))
+}
+
+async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, PipelineError> {
+    let expected_pages = cx
+        .expected_pages
+        .get(&record.ref_code)
+        .copied()
+        .unwrap_or(0);
+    let scans = match load_scans(record) {
+        Ok(scans) => scans,
+        Err(problems) => return Ok(Prepared::Failed(problems, expected_pages)),
+    };
+    let pages: u32 = scans.iter().map(|s| s.pages).sum();
+    let id = record_id(
+        &record.ref_code,
+        scans
+            .iter()
+            .flat_map(|s| (1..=s.pages).map(move |page| (&s.digest, page))),
+    );
+    if cx.registry.is_registered(&id).await? {
+        return Ok(Prepared::AlreadyRegistered(id, pages));
+    }
+    let languages = record
+        .entry
+        .languages
+        .clone()
+        .unwrap_or_else(|| cx.settings.languages.clone());
+    if let Some(reason) = cx.bad_languages.get(&languages) {
+        let error = InputError::Languages {
+            languages,
+            reason: reason.clone(),
+        };
+        return Ok(Prepared::Failed(
+            vec![problem(record, &record.scans[0].relative, error)],
+            pages,
+        ));
+    }
+
+    // Every page of the record goes to the pool at once; workers take them in turn.
+    let langs: &str = &languages;
+    let reads = scans.iter().flat_map(|scan| {
+        (1..=scan.pages).map(move |page| async move {
+            let read = cx.pool.read(scan.bytes.clone(), page, langs).await;
+            cx.progress.pages_done(1);
+            (scan, page, read)
+        })
+    });
+    let reads: Vec<_> = futures::future::join_all(reads).await;
+
+    let mut blobs: Vec<(Digest, Bytes)> = Vec::new();
+    let mut manifest_pages = Vec::with_capacity(reads.len());
+    let mut texts = Vec::with_capacity(reads.len());
+    let mut problems = Vec::new();
+    for scan in &scans {
+        blobs.push((scan.digest.clone(), scan.bytes.clone()));
+    }
+    for (sheet, (scan, page, read)) in (1..).zip(reads) {
+        let read = match read? {
+            Ok(read) => read,
+            Err(error) => {
+                problems.push(problem(record, &scan.relative, error));
+                continue;
+            }
+        };
+        let (text, text_blob) = blob(&Bytes::from(read.text.clone()), "text/plain; charset=utf-8");
+        let words_json =
+            serde_json::to_vec(&PageWords { words: read.words }).expect("words serialize");
+        let (words, words_blob) = blob(&Bytes::from(words_json), "application/json");
+        blobs.extend([text_blob, words_blob]);
+        manifest_pages.push(Page {
+            sheet,
+            source: Source {
+                path: scan.relative.clone(),
+                page,
+            },
+            master: BlobRef {
+                sha256: scan.digest.clone(),
+                size: scan.bytes.len() as u64,
+                media_type: scan.format.media_type().to_owned(),
+            },
+            text,
+            words,
+            width: read.width,
+            height: read.height,
+            language: read.language,
+            mean_confidence: read.mean_confidence,
+        });
+        texts.push(read.text);
+    }
+    if !problems.is_empty() {
+        return Ok(Prepared::Failed(problems, 0));
+    }
+    let entry = &record.entry;
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        record_id: id,
+        passport: Passport {
+            ref_code: record.ref_code.clone(),
+            title: entry.title.clone(),
+            dates: entry.dates.clone(),
+            level: DescriptionLevel::File,
+            extent: Extent { sheets: pages },
+            creator: entry.creator.clone(),
+            document_type: entry.document_type.clone(),
+        },
+        access: entry.access.unwrap_or(cx.settings.access),
+        pipeline: PipelineInfo {
+            name: cx.settings.pipeline.name.clone(),
+            version: cx.settings.pipeline.version.clone(),
+        },
+        ocr: OcrInfo {
+            engine: cx.engine.name().to_owned(),
+            version: cx.engine.version(),
+            languages,
+        },
+        station: cx.settings.station.clone(),
+        operator: cx.settings.operator.clone(),
+        registered_at: now_rfc3339(),
+        pages: manifest_pages,
+    };
+    Ok(Prepared::Ready(
+        Box::new(NewRecord {
+            manifest,
+            blobs,
+            texts,
+        }),
+        pages,
+    ))
+}
+
+/// Pages a scan holds, for the progress bar: only a TIFF can hold several, and only a
+/// TIFF is opened to count them.
+fn expected_pages(path: &std::path::Path) -> u32 {
+    let is_tiff = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"));
+    if !is_tiff {
+        return 1;
+    }
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| page_count(&bytes).ok())
+        .unwrap_or(1)
+}
+
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// Ingests discovered records with `workers` OCR threads, registering each with the
+/// station key. Records already registered are recognized from their masters' hashes
+/// and skipped before OCR; the index is committed at the end.
+pub async fn ingest(
+    registry: &Registry,
+    key: &StationKey,
+    engine: Arc<dyn OcrEngine>,
+    discovery: Discovery,
+    settings: &Settings,
+    workers: usize,
+    progress: &dyn Progress,
+) -> Result<IngestReport, PipelineError> {
+    let started = Instant::now();
+    let mut report = IngestReport::default();
+    for problem in discovery.problems {
+        progress.problem(&problem);
+        report.problems.push(problem);
+    }
+    let expected_pages: HashMap<RefCode, u32> = discovery
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.ref_code.clone(),
+                r.scans.iter().map(|s| expected_pages(&s.path)).sum(),
+            )
+        })
+        .collect();
+    progress.start(expected_pages.values().map(|&p| u64::from(p)).sum());
+
+    // Each language set is tried once up front, so a typo fails its records at once
+    // with one clear message instead of once per page.
+    let mut bad_languages = BTreeMap::new();
+    let sets: std::collections::BTreeSet<String> = discovery
+        .records
+        .iter()
+        .map(|r| {
+            r.entry
+                .languages
+                .clone()
+                .unwrap_or_else(|| settings.languages.clone())
+        })
+        .collect();
+    for languages in sets {
+        if let Err(e) = engine.reader(&languages) {
+            bad_languages.insert(languages, e.to_string());
+        }
+    }
+
+    let pool = WorkerPool::start(Arc::clone(&engine), workers.max(1))?;
+    let cx = Context {
+        registry,
+        engine: &*engine,
+        pool: &pool,
+        settings,
+        progress,
+        bad_languages: &bad_languages,
+        expected_pages: &expected_pages,
+    };
+    // Several records are in flight so workers stay busy across record boundaries;
+    // registering happens in batch order.
+    let mut prepared = futures::stream::iter(&discovery.records)
+        .map(|record| {
+            let cx = &cx;
+            async move { (record, prepare(cx, record).await) }
+        })
+        .buffered(workers.max(1) + 1);
+    let mut result = Ok(());
+    while let Some((record, outcome)) = prepared.next().await {
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        };
+        let ref_code = record.ref_code.clone();
+        let done = match outcome {
+            Prepared::Ready(new, pages) => {
+                let id = new.manifest.record_id.clone();
+                report.pages_read += u64::from(pages);
+                match registry.register(key, *new).await {
+                    Ok(Registered::New) => RecordOutcome::Registered {
+                        id,
+                        ref_code,
+                        pages,
+                    },
+                    Ok(Registered::AlreadyRegistered) => RecordOutcome::AlreadyRegistered {
+                        id,
+                        ref_code,
+                        pages,
+                    },
+                    Err(e) => {
+                        result = Err(e.into());
+                        break;
+                    }
+                }
+            }
+            Prepared::AlreadyRegistered(id, pages) => {
+                progress.pages_done(u64::from(pages));
+                report.pages_skipped += u64::from(pages);
+                if let Err(e) = registry.ensure_indexed(&id).await {
+                    result = Err(e.into());
+                    break;
+                }
+                RecordOutcome::AlreadyRegistered {
+                    id,
+                    ref_code,
+                    pages,
+                }
+            }
+            Prepared::Failed(problems, pages) => {
+                progress.pages_done(u64::from(pages));
+                for problem in problems {
+                    progress.problem(&problem);
+                    report.problems.push(problem);
+                }
+                RecordOutcome::Failed { ref_code }
+            }
+        };
+        progress.record_done(&done);
+        report.outcomes.push(done);
+    }
+    drop(prepared);
+    pool.stop();
+    // Whatever was registered before an error is made searchable all the same.
+    registry.commit_index()?;
+    result?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}

@@ -1,0 +1,123 @@
+//! The ingest pipeline: a folder of scans in, sealed and indexed records out.
+//!
+//! [`discover`] groups a batch folder into [`PlannedRecord`]s (folder convention
+//! `F-n/O-n/D-n/` or `inventory.csv`); [`ingest`] hashes each record's masters,
+//! skips records already registered (before any OCR), reads the pages on a pool of
+//! single-threaded OCR workers, and registers each record through the registry.
+//! [`Settings`] resolve from the shipped pipeline definition, `batch.toml` and flags.
+//!
+//! A bad input never stops a batch: it becomes an [`InputProblem`] naming the file and
+//! the reason, its record is not registered, and the other records go on.
+
+mod discover;
+mod ingest;
+mod settings;
+
+pub use discover::{Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover};
+pub use ingest::{IngestReport, NoProgress, Progress, RecordOutcome, ingest};
+pub use settings::{BatchSettings, PipelineDefinition, Settings};
+
+use fehrist_model::RefCode;
+
+/// A batch input that could not be used, and why.
+#[derive(Debug)]
+pub struct InputProblem {
+    /// The file (or `inventory.csv:LINE`) relative to the batch folder.
+    pub path: String,
+    /// The record that was not ingested because of it, if any.
+    pub record: Option<RefCode>,
+    pub error: InputError,
+}
+
+impl InputProblem {
+    /// The error and its causes, joined by `: `.
+    pub fn reason(&self) -> String {
+        let mut reason = self.error.to_string();
+        let mut source = std::error::Error::source(&self.error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        reason
+    }
+}
+
+impl std::fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.path)?;
+        if let Some(record) = &self.record {
+            write!(f, " ({record})")?;
+        }
+        write!(f, ": {}", self.reason())
+    }
+}
+
+/// Why one input could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    #[error("not a scan: .{extension} files are not read (PNG, JPEG and TIFF are)")]
+    NotAScan { extension: String },
+    #[error("not inside an F-n/O-n/D-n folder or a path listed in inventory.csv")]
+    OutsideFileFolder,
+    #[error(transparent)]
+    RefCode(fehrist_model::RefCodeError),
+    #[error(transparent)]
+    Dates(fehrist_model::DateSpanError),
+    #[error(transparent)]
+    Access(fehrist_model::AccessLevelError),
+    #[error("unknown column {column:?}")]
+    InventoryColumn { column: String },
+    #[error("malformed row")]
+    InventoryRow {
+        #[source]
+        source: csv::Error,
+    },
+    #[error("{ref_code} is listed twice; the last row is used")]
+    DuplicateRow { ref_code: RefCode },
+    #[error("listed but no scans were found")]
+    NoScans,
+    #[error("cannot read the file")]
+    Read {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("page {page}")]
+    Page {
+        page: u32,
+        #[source]
+        source: fehrist_ocr::OcrError,
+    },
+    #[error("unusable file")]
+    Scan {
+        #[source]
+        source: fehrist_ocr::OcrError,
+    },
+    #[error("cannot start OCR with languages {languages:?}: {reason}")]
+    Languages { languages: String, reason: String },
+}
+
+/// Errors that stop an ingest as a whole.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    #[error("cannot read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid")]
+    BatchToml {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("unknown pipeline {name:?} (known: {})", known.join(", "))]
+    UnknownPipeline { name: String, known: Vec<String> },
+    #[error(transparent)]
+    Registry(#[from] fehrist_registry::RegistryError),
+    #[error("the OCR workers stopped")]
+    Workers,
+}
