@@ -212,17 +212,26 @@ impl Registry {
         Ok(())
     }
 
-    /// Rebuilds the index entries of every registered record from the store.
-    pub async fn reindex(&self) -> Result<usize, RegistryError> {
-        let mut count = 0;
+    /// Rebuilds the index entries of every registered record from the store. A record
+    /// that cannot be read back (a damaged manifest or a missing text blob) is left out
+    /// and returned with the reason; the others are indexed all the same.
+    pub async fn reindex(&self) -> Result<(usize, Vec<(RecordId, RegistryError)>), RegistryError> {
+        let mut indexed = 0;
+        let mut failed = Vec::new();
         for id in self.store.list_records().await? {
-            if self.store.has_record(&id).await? {
-                self.index_from_store(&id).await?;
-                count += 1;
+            if !self.store.has_record(&id).await? {
+                continue;
+            }
+            match self.index_from_store(&id).await {
+                Ok(()) => indexed += 1,
+                Err(e @ (RegistryError::Store(_) | RegistryError::ManifestFormat { .. })) => {
+                    failed.push((id, e))
+                }
+                Err(other) => return Err(other),
             }
         }
         self.commit_index()?;
-        Ok(count)
+        Ok((indexed, failed))
     }
 
     /// Reads a registered record's manifest and signature (without verifying them;

@@ -1,0 +1,548 @@
+//! One function per command.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use fehrist_model::{AccessLevel, RecordId, RefCode};
+use fehrist_ocr::{OcrEngine, Tesseract};
+use fehrist_pipeline::{
+    BatchSettings, InputProblem, Progress, RecordOutcome, Settings, discover, ingest as run_ingest,
+};
+use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::output::{chain, mark, print, print_json};
+use crate::station::{Paths, hostname};
+use crate::{Answer, default_archive, shown};
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The batch folder: F-n/O-n/D-n/ folders of scans, optional batch.toml and inventory.csv.
+    folder: PathBuf,
+    /// Archive code (overrides batch.toml; default $FEHRIST_ARCHIVE or TJ-CSA).
+    #[arg(long)]
+    archive: Option<String>,
+    /// Pipeline definition to use.
+    #[arg(long)]
+    pipeline: Option<String>,
+    /// Access level of the records: open, internal, restricted or secret.
+    #[arg(long)]
+    access: Option<AccessLevel>,
+    /// OCR languages in priority order, e.g. tgk+rus+eng or uzb_cyrl+rus+eng.
+    #[arg(long)]
+    languages: Option<String>,
+    /// Who scanned the batch (default: $USER).
+    #[arg(long)]
+    operator: Option<String>,
+    /// The scanning station's name (default: the host name); names its key on first use.
+    #[arg(long)]
+    station: Option<String>,
+    /// OCR worker threads (default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+struct Bar {
+    bar: ProgressBar,
+    quiet: bool,
+}
+
+impl Progress for Bar {
+    fn start(&self, total_pages: u64) {
+        self.bar.set_length(total_pages);
+    }
+
+    fn pages_done(&self, pages: u64) {
+        self.bar.inc(pages);
+    }
+
+    fn problem(&self, problem: &InputProblem) {
+        if !self.quiet {
+            self.bar.suspend(|| eprintln!("fehrist: {problem}"));
+        }
+    }
+}
+
+fn outcome_json(outcome: &RecordOutcome) -> serde_json::Value {
+    match outcome {
+        RecordOutcome::Registered {
+            id,
+            ref_code,
+            pages,
+        } => {
+            json!({"outcome": "registered", "record_id": id.as_str(), "ref_code": ref_code.to_string(), "pages": pages})
+        }
+        RecordOutcome::AlreadyRegistered {
+            id,
+            ref_code,
+            pages,
+        } => {
+            json!({"outcome": "already_registered", "record_id": id.as_str(), "ref_code": ref_code.to_string(), "pages": pages})
+        }
+        RecordOutcome::Failed { ref_code } => {
+            json!({"outcome": "failed", "ref_code": ref_code.to_string()})
+        }
+    }
+}
+
+pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Result<Answer> {
+    let folder = &args.folder;
+    anyhow::ensure!(folder.is_dir(), "{} is not a folder", shown(folder));
+    let flags = BatchSettings {
+        archive: args.archive,
+        pipeline: args.pipeline,
+        access: args.access,
+        languages: args.languages,
+        operator: args.operator,
+        station: args.station,
+    };
+    let given = BatchSettings::read(folder)?.overridden_by(&flags);
+    let operator = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
+    let settings = Settings::resolve(given, &default_archive(), &operator, &hostname())?;
+    let discovery = discover(folder, &settings.archive)?;
+
+    let registry = paths.open_registry()?;
+    let (key, created) = paths.station_key(&registry, &settings.station).await?;
+    if created && !json {
+        eprintln!(
+            "fehrist: new station key {} ({}) in {}",
+            key.id(),
+            key.name(),
+            shown(&paths.station_key)
+        );
+    }
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let bar = ProgressBar::new(0);
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} pages · {per_sec:.1} · {elapsed} {msg}")
+            .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    let progress = Bar { bar, quiet: json };
+    let engine: Arc<dyn OcrEngine> = Arc::new(Tesseract::default());
+    let report = run_ingest(
+        &registry, &key, engine, discovery, &settings, workers, &progress,
+    )
+    .await?;
+    progress.bar.finish_and_clear();
+
+    let seconds = report.elapsed.as_secs_f64();
+    let pages_per_second = if seconds > 0.0 {
+        report.pages_read as f64 / seconds
+    } else {
+        0.0
+    };
+    if json {
+        print_json(&json!({
+            "registered": report.registered(),
+            "already_registered": report.already_registered(),
+            "failed": report.failed(),
+            "pages_read": report.pages_read,
+            "pages_skipped": report.pages_skipped,
+            "seconds": seconds,
+            "pages_per_second": pages_per_second,
+            "records": report.outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
+            "problems": report.problems.iter().map(|p| json!({
+                "path": p.path,
+                "record": p.record.as_ref().map(ToString::to_string),
+                "reason": p.reason(),
+            })).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        let mut text = String::new();
+        for outcome in &report.outcomes {
+            if let RecordOutcome::Registered {
+                id,
+                ref_code,
+                pages,
+            } = outcome
+            {
+                text.push_str(&format!(
+                    "registered {ref_code}  record {id}  {pages} sheet(s)\n"
+                ));
+            }
+        }
+        if report.registered() == 0 && report.already_registered() > 0 && report.failed() == 0 {
+            text.push_str(&format!(
+                "nothing new: all {} record(s) were already registered ({} pages not read again)\n",
+                report.already_registered(),
+                report.pages_skipped
+            ));
+        }
+        text.push_str(&format!(
+            "{} registered, {} already registered, {} failed; {} pages read, {} skipped; {} problem(s); {:.1} s, {:.2} pages/s\n",
+            report.registered(),
+            report.already_registered(),
+            report.failed(),
+            report.pages_read,
+            report.pages_skipped,
+            report.problems.len(),
+            seconds,
+            pages_per_second,
+        ));
+        print(&text)?;
+    }
+    if report.problems.is_empty() {
+        Ok(Answer::Yes)
+    } else {
+        anyhow::bail!(
+            "{} input problem(s) in {}; {} record(s) not ingested (listed above)",
+            report.problems.len(),
+            shown(folder),
+            report.failed()
+        )
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find (all must match); "quoted phrases", OR, -word and prefix* work too.
+    query: String,
+    /// At most this many pages.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+}
+
+pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let hits = registry.search(&args.query, args.limit)?;
+    if json {
+        print_json(&json!(
+            hits.iter()
+                .map(|hit| json!({
+                    "record_id": hit.record_id.as_str(),
+                    "ref_code": hit.ref_code.to_string(),
+                    "page": hit.sheet,
+                    "score": hit.score,
+                    "snippet": hit.snippet,
+                    "highlights": hit.highlights,
+                }))
+                .collect::<Vec<_>>()
+        ))?;
+    } else {
+        let mut text = String::new();
+        for (n, hit) in hits.iter().enumerate() {
+            text.push_str(&format!(
+                "{}. {}  page {}  record {}  score {:.2}\n   {}\n",
+                n + 1,
+                hit.ref_code,
+                hit.sheet,
+                hit.record_id,
+                hit.score,
+                mark(&hit.snippet, &hit.highlights)
+            ));
+        }
+        if hits.is_empty() {
+            text.push_str(&format!("no page matches {:?}\n", args.query));
+        }
+        print(&text)?;
+    }
+    Ok(if hits.is_empty() {
+        Answer::No
+    } else {
+        Answer::Yes
+    })
+}
+
+/// The records a name denotes: a record id, or a reference code (full, or starting at
+/// the fond with the default archive), newest version first.
+async fn resolve(
+    registry: &Registry,
+    name: &str,
+) -> anyhow::Result<(Vec<StoredRecord>, Option<u32>)> {
+    if let Ok(id) = name.parse::<RecordId>() {
+        return match registry.load(&id).await {
+            Ok(record) => Ok((vec![record], None)),
+            Err(RegistryError::NotFound { .. }) => Ok((Vec::new(), None)),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let code: RefCode = if name.starts_with("F-") {
+        RefCode::from_archive_and_path(&default_archive(), name)?
+    } else {
+        name.parse()
+            .with_context(|| format!("{name:?} is neither a record id nor a reference code"))?
+    };
+    Ok((registry.records_with_ref_code(&code).await?, code.sheet()))
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A record id or a reference code (TJ-CSA/F-12/O-3/D-45, or .../L-2 for one sheet).
+    record: String,
+    /// Only the OCR text, pages separated by form feeds.
+    #[arg(long)]
+    text: bool,
+}
+
+pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let (records, sheet) = resolve(&registry, &args.record).await?;
+    let Some(record) = records.first() else {
+        eprintln!("fehrist: {} is not registered", args.record);
+        return Ok(Answer::No);
+    };
+    let manifest = &record.manifest;
+    if let Some(sheet) = sheet {
+        anyhow::ensure!(
+            manifest.pages.iter().any(|p| p.sheet == sheet),
+            "{} has no sheet {sheet} (it has {})",
+            manifest.passport.ref_code,
+            manifest.pages.len()
+        );
+    }
+    if args.text {
+        let texts = registry.page_texts(manifest).await?;
+        let chosen: Vec<&str> = manifest
+            .pages
+            .iter()
+            .zip(&texts)
+            .filter(|(page, _)| sheet.is_none_or(|s| s == page.sheet))
+            .map(|(_, text)| text.as_str())
+            .collect();
+        print(&chosen.join("\x0c"))?;
+        return Ok(Answer::Yes);
+    }
+    if json {
+        print_json(&json!({
+            "manifest": manifest,
+            "signature": record.signature,
+            "other_versions": records[1..].iter().map(|r| r.manifest.record_id.as_str()).collect::<Vec<_>>(),
+        }))?;
+        return Ok(Answer::Yes);
+    }
+    let passport = &manifest.passport;
+    let mut text = format!(
+        "record      {}\nreference   {}\n",
+        manifest.record_id, passport.ref_code
+    );
+    let optional = [
+        ("title", passport.title.clone()),
+        ("dates", passport.dates.as_ref().map(ToString::to_string)),
+        ("type", passport.document_type.clone()),
+        ("creator", passport.creator.clone()),
+    ];
+    for (label, value) in optional {
+        if let Some(value) = value {
+            text.push_str(&format!("{label:<12}{value}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "access      {}\nextent      {} sheet(s)\npipeline    {} {}\nocr         {} {} ({})\nstation     {}, operator {}\nregistered  {}\nsigned by   key {} ({})\n",
+        manifest.access,
+        passport.extent.sheets,
+        manifest.pipeline.name,
+        manifest.pipeline.version,
+        manifest.ocr.engine,
+        manifest.ocr.version,
+        manifest.ocr.languages,
+        manifest.station,
+        manifest.operator,
+        manifest.registered_at,
+        record.signature.key_id,
+        record.signature.key_name,
+    ));
+    text.push_str("sheets\n");
+    for page in manifest
+        .pages
+        .iter()
+        .filter(|p| sheet.is_none_or(|s| s == p.sheet))
+    {
+        let part = if page.source.page > 1
+            || manifest
+                .pages
+                .iter()
+                .filter(|p| p.source.path == page.source.path)
+                .count()
+                > 1
+        {
+            format!(" page {}", page.source.page)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "  L-{:<4} {}{}  {} × {}  {}  confidence {}\n         master {} {} bytes sha256:{}\n         text   sha256:{}  words sha256:{}\n",
+            page.sheet,
+            page.source.path,
+            part,
+            page.width,
+            page.height,
+            if page.language.is_empty() { "-" } else { &page.language },
+            page.mean_confidence,
+            page.master.media_type,
+            page.master.size,
+            page.master.sha256,
+            page.text.sha256,
+            page.words.sha256,
+        ));
+    }
+    for other in &records[1..] {
+        text.push_str(&format!(
+            "other version: record {} registered {}\n",
+            other.manifest.record_id, other.manifest.registered_at
+        ));
+    }
+    print(&text)?;
+    Ok(Answer::Yes)
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A scanned file to look up by its SHA-256, or a record id or reference code whose
+    /// stored objects and signature are all re-checked.
+    target: String,
+}
+
+fn check_json(check: &RecordCheck) -> serde_json::Value {
+    json!({
+        "record_id": check.id.as_str(),
+        "ref_code": check.ref_code.as_ref().map(ToString::to_string),
+        "intact": check.is_intact(),
+        "key_id": check.signature.as_ref().map(|s| s.key_id.as_str()),
+        "key_name": check.signature.as_ref().map(|s| s.key_name.as_str()),
+        "objects_checked": check.objects_checked,
+        "problems": check.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+fn signer(check: &RecordCheck) -> String {
+    check.signature.as_ref().map_or_else(
+        || "no readable signature".to_owned(),
+        |s| format!("signed by key {} ({})", s.key_id, s.key_name),
+    )
+}
+
+fn describe(check: &RecordCheck) -> String {
+    let code = check
+        .ref_code
+        .as_ref()
+        .map_or_else(String::new, |c| format!(" ({c})"));
+    if check.is_intact() {
+        format!(
+            "intact: record {}{code}, {} stored objects re-hashed, {}\n",
+            check.id,
+            check.objects_checked,
+            signer(check)
+        )
+    } else {
+        let mut text = format!("FAILED: record {}{code}:\n", check.id);
+        for problem in &check.problems {
+            text.push_str(&format!("  {problem}\n"));
+        }
+        text
+    }
+}
+
+pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let path = PathBuf::from(&args.target);
+    if path.is_file() {
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", shown(&path)))?;
+        let check = registry.verify_file(&bytes).await?;
+        let intact = !check.matches.is_empty() && check.matches.iter().all(|(c, _)| c.is_intact());
+        if json {
+            print_json(&json!({
+                "file": args.target,
+                "sha256": check.digest.as_str(),
+                "registered": !check.matches.is_empty(),
+                "intact": intact,
+                "records": check.matches.iter().map(|(c, sheets)| {
+                    let mut value = check_json(c);
+                    value["sheets"] = json!(sheets);
+                    value
+                }).collect::<Vec<_>>(),
+            }))?;
+        } else if check.matches.is_empty() {
+            print(&format!(
+                "not registered: no record holds a file with SHA-256 {} ({})\n",
+                check.digest, args.target
+            ))?;
+        } else {
+            let mut text = String::new();
+            for (record, sheets) in &check.matches {
+                let sheets = sheets
+                    .iter()
+                    .map(|s| format!("L-{s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let code = record
+                    .ref_code
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!(" ({c})"));
+                if record.is_intact() {
+                    text.push_str(&format!(
+                        "registered, unchanged: record {}{code}, sheet {sheets}, {}\n",
+                        record.id,
+                        signer(record)
+                    ));
+                } else {
+                    text.push_str(&format!("registered as sheet {sheets} of record {}{code}, but the record fails verification:\n", record.id));
+                    for problem in &record.problems {
+                        text.push_str(&format!("  {problem}\n"));
+                    }
+                }
+            }
+            print(&text)?;
+        }
+        return Ok(if intact { Answer::Yes } else { Answer::No });
+    }
+
+    let (records, _) = resolve(&registry, &args.target).await?;
+    if records.is_empty() {
+        if json {
+            print_json(&json!({"target": args.target, "registered": false}))?;
+        } else {
+            print(&format!("not registered: {}\n", args.target))?;
+        }
+        return Ok(Answer::No);
+    }
+    let mut checks = Vec::new();
+    for record in &records {
+        checks.push(registry.verify_record(&record.manifest.record_id).await?);
+    }
+    if json {
+        print_json(&json!(checks.iter().map(check_json).collect::<Vec<_>>()))?;
+    } else {
+        print(&checks.iter().map(describe).collect::<String>())?;
+    }
+    Ok(if checks.iter().all(RecordCheck::is_intact) {
+        Answer::Yes
+    } else {
+        Answer::No
+    })
+}
+
+pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let (count, failed) = registry.reindex().await?;
+    if json {
+        print_json(&json!({
+            "reindexed": count,
+            "failed": failed.iter().map(|(id, e)| json!({"record_id": id.as_str(), "reason": chain(e)})).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        print(&format!(
+            "reindexed {count} record(s) from {}\n",
+            paths.store
+        ))?;
+    }
+    if failed.is_empty() {
+        return Ok(Answer::Yes);
+    }
+    for (id, error) in &failed {
+        eprintln!("fehrist: record {id} not indexed: {}", chain(error));
+    }
+    anyhow::bail!(
+        "{} record(s) could not be read back; run `fehrist verify` on them",
+        failed.len()
+    )
+}

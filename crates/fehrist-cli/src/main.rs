@@ -1,0 +1,120 @@
+//! `fehrist`: the command line of the Fehrist archive pipeline and registry.
+//!
+//! Exit codes: 0 success, 1 a valid negative answer (no match, not registered,
+//! verification failed), 2 an error (including inputs an ingest could not use).
+
+mod commands;
+mod output;
+mod station;
+
+use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Fehrist: scans in, signed and searchable archive records out.
+#[derive(Debug, Parser)]
+#[command(name = "fehrist", version, about)]
+struct Cli {
+    /// Where records are kept: file://PATH or memory://. The search index and the
+    /// station key live beside a file:// store (PATH/../index, PATH/../keys).
+    #[arg(
+        long,
+        global = true,
+        env = "FEHRIST_STORE",
+        default_value = "file://./var/store"
+    )]
+    store: String,
+    /// Machine-readable JSON on standard output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ingest a folder of scans: OCR, seal, store and index every file in it.
+    Ingest(commands::IngestArgs),
+    /// Full-text search over every registered page.
+    Search(commands::SearchArgs),
+    /// Show a record (by record id or reference code): passport, pages, hashes, signer.
+    Show(commands::ShowArgs),
+    /// Verify a scanned file (is it a registered, unchanged master?) or a whole record.
+    Verify(commands::VerifyArgs),
+    /// Rebuild the search index from the store.
+    Reindex,
+}
+
+/// Outcome of a command that ran: success, or a valid "no".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+}
+
+/// Tesseract's OpenMP runtime reads its thread limit when the library loads, before
+/// `main`; one thread per engine is far faster here, so the process restarts itself
+/// once with the limit in its environment.
+fn ensure_single_threaded_ocr() {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("OMP_THREAD_LIMIT", "1")
+            .exec();
+        // Only reached if exec failed; OCR then runs with OpenMP's default.
+        let _ = writeln!(
+            std::io::stderr(),
+            "fehrist: cannot restart with OMP_THREAD_LIMIT=1: {error}"
+        );
+    }
+}
+
+fn main() -> ExitCode {
+    ensure_single_threaded_ocr();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("fehrist: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let paths = station::Paths::for_store(&cli.store);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Ingest(args) => commands::ingest(&paths, args, cli.json).await,
+            Command::Search(args) => commands::search(&paths, args, cli.json).await,
+            Command::Show(args) => commands::show(&paths, args, cli.json).await,
+            Command::Verify(args) => commands::verify(&paths, args, cli.json).await,
+            Command::Reindex => commands::reindex(&paths, cli.json).await,
+        }
+    });
+    match result {
+        Ok(Answer::Yes) => ExitCode::SUCCESS,
+        Ok(Answer::No) => ExitCode::from(1),
+        Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("fehrist: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The default archive code, used when neither `batch.toml` nor a flag names one.
+pub fn default_archive() -> String {
+    std::env::var("FEHRIST_ARCHIVE").unwrap_or_else(|_| "TJ-CSA".to_owned())
+}
+
+/// A path as given, for messages.
+pub fn shown(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

@@ -1,0 +1,94 @@
+//! Where this machine keeps things, and opening the registry over them.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use fehrist_index::SearchIndex;
+use fehrist_registry::{Registry, load_or_create_station_key};
+use fehrist_seal::StationKey;
+use fehrist_store::Store;
+
+/// The store URL and the local folders beside it.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub store: String,
+    pub index: PathBuf,
+    pub station_key: PathBuf,
+}
+
+impl Paths {
+    /// A `file://` store at `DIR/store` keeps its index at `DIR/index` and the station
+    /// key at `DIR/keys/station.key`; any other store keeps them under `./var/`.
+    pub fn for_store(store: &str) -> Self {
+        let local = store
+            .strip_prefix("file://")
+            .or((!store.contains("://")).then_some(store))
+            .map(PathBuf::from);
+        let base = local
+            .and_then(|path| path.parent().map(PathBuf::from))
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("./var"));
+        Paths {
+            store: store.to_owned(),
+            index: base.join("index"),
+            station_key: base.join("keys").join("station.key"),
+        }
+    }
+
+    /// Opens the store and index, trusting the station key if this machine has one.
+    pub fn open_registry(&self) -> anyhow::Result<Registry> {
+        let store = Store::open(&self.store)
+            .with_context(|| format!("opening the store {}", self.store))?;
+        let index = SearchIndex::open(&self.index)?;
+        let mut registry = Registry::new(store, index);
+        if self.station_key.exists() {
+            let (key, _) = load_or_create_station_key(&self.station_key, "unused")?;
+            registry.trust(key.verifier());
+        }
+        Ok(registry)
+    }
+
+    /// The station key, made on first use under `name`, and published in the store.
+    pub async fn station_key(
+        &self,
+        registry: &Registry,
+        name: &str,
+    ) -> anyhow::Result<(StationKey, bool)> {
+        let (key, created) = load_or_create_station_key(&self.station_key, name)?;
+        registry
+            .publish_key(&key)
+            .await
+            .context("publishing the station key")?;
+        Ok((key, created))
+    }
+}
+
+/// This machine's name, the default station name.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| {
+            name.trim()
+                .replace(|c: char| c.is_whitespace() || c == '+', "-")
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "station".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_and_key_live_beside_a_file_store() {
+        let paths = Paths::for_store("file://./var/store");
+        assert_eq!(paths.index, PathBuf::from("./var/index"));
+        assert_eq!(paths.station_key, PathBuf::from("./var/keys/station.key"));
+        let paths = Paths::for_store("/srv/fehrist/store");
+        assert_eq!(paths.index, PathBuf::from("/srv/fehrist/index"));
+        let paths = Paths::for_store("memory://");
+        assert_eq!(paths.index, PathBuf::from("./var/index"));
+        let paths = Paths::for_store("file://store");
+        assert_eq!(paths.index, PathBuf::from("./var/index"));
+    }
+}

@@ -1,0 +1,224 @@
+//! The `fehrist` binary as a user runs it: real Tesseract, a store on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+struct Var {
+    dir: tempfile::TempDir,
+}
+
+impl Var {
+    fn new() -> Self {
+        Var {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Runs `fehrist` from inside the temporary folder, so the default `./var/` is its own.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fehrist"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("FEHRIST_STORE")
+            .env_remove("FEHRIST_ARCHIVE")
+            .output()
+            .unwrap()
+    }
+
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("var/store")
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[track_caller]
+fn check(output: &Output, code: i32) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(output)
+}
+
+fn find_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            find_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn ingest_search_show_verify_and_tamper() {
+    let var = Var::new();
+    let batch = fixtures().join("batch");
+    let batch = batch.to_str().unwrap();
+
+    let out = check(&var.run(&["ingest", batch]), 0);
+    assert!(
+        out.contains("3 registered, 0 already registered, 0 failed; 5 pages read"),
+        "{out}"
+    );
+    let key = var.dir.path().join("var/keys/station.key");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let out = check(&var.run(&["ingest", batch]), 0);
+    assert!(
+        out.contains("nothing new: all 3 record(s) were already registered"),
+        "{out}"
+    );
+
+    // Search: human and JSON.
+    let out = check(&var.run(&["search", "бойгониҳо"]), 0);
+    assert!(
+        out.contains("TJ-CSA/F-12/O-3/D-45  page 1") && out.contains("[Бойгониҳо]"),
+        "{out}"
+    );
+    let hits: serde_json::Value =
+        serde_json::from_str(&check(&var.run(&["--json", "search", "Ўзбекистон"]), 0)).unwrap();
+    let hit = &hits[0];
+    assert_eq!(hit["ref_code"], "TJ-CSA/F-7/O-1/D-2");
+    assert_eq!(hit["page"], 1);
+    assert_eq!(hit["record_id"].as_str().unwrap().len(), 32);
+    assert!(hit["score"].as_f64().unwrap() > 0.0);
+    assert!(hit["snippet"].as_str().unwrap().contains("Ўзбекистон"));
+    check(&var.run(&["search", "нестьтакогослова"]), 1);
+    check(&var.run(&["search", "title:("]), 2);
+
+    // Show: passport and text with pages separated by form feeds.
+    let out = check(&var.run(&["show", "TJ-CSA/F-12/O-3/D-46"]), 0);
+    for expected in [
+        "reference   TJ-CSA/F-12/O-3/D-46",
+        "access      restricted",
+        "scan.tif page 2",
+        "signed by   key ",
+    ] {
+        assert!(out.contains(expected), "{expected:?} in {out}");
+    }
+    let text = check(&var.run(&["show", "F-12/O-3/D-46", "--text"]), 0);
+    let pages: Vec<&str> = text.split('\x0c').collect();
+    assert_eq!(pages.len(), 2);
+    assert!(
+        pages[0].contains("Исполнительный лист") && pages[1].contains("Рудаки"),
+        "{text}"
+    );
+    let sheet = check(&var.run(&["show", "TJ-CSA/F-12/O-3/D-46/L-2", "--text"]), 0);
+    assert_eq!(sheet, pages[1]);
+    check(&var.run(&["show", "TJ-CSA/F-99/O-1/D-1"]), 1);
+
+    // Verify a file, then catch a flipped byte in a blob and in a manifest.
+    let scan = fixtures().join("batch/F-12/O-3/D-45/0001.png");
+    let out = check(&var.run(&["verify", scan.to_str().unwrap()]), 0);
+    assert!(
+        out.starts_with("registered, unchanged: record ")
+            && out.contains("(TJ-CSA/F-12/O-3/D-45), sheet L-1, signed by key"),
+        "{out}"
+    );
+    let unknown = var.dir.path().join("unknown.png");
+    std::fs::write(&unknown, b"never registered").unwrap();
+    let out = check(&var.run(&["verify", unknown.to_str().unwrap()]), 1);
+    assert!(out.starts_with("not registered"), "{out}");
+
+    let mut files = Vec::new();
+    find_files(&var.store().join("blobs"), &mut files);
+    let master = files
+        .iter()
+        .find(|p| std::fs::read(p).unwrap() == std::fs::read(&scan).unwrap())
+        .unwrap();
+    let mut bytes = std::fs::read(master).unwrap();
+    bytes[100] ^= 0x01;
+    std::fs::write(master, &bytes).unwrap();
+    let out = check(&var.run(&["verify", "TJ-CSA/F-12/O-3/D-45"]), 1);
+    let name = master.file_name().unwrap().to_str().unwrap();
+    assert!(
+        out.contains(name) && out.contains("sheet 1 master): altered"),
+        "{out}"
+    );
+    let out = check(&var.run(&["verify", scan.to_str().unwrap()]), 1);
+    assert!(out.contains("fails verification"), "{out}");
+    bytes[100] ^= 0x01;
+    std::fs::write(master, &bytes).unwrap();
+    check(&var.run(&["verify", "TJ-CSA/F-12/O-3/D-45"]), 0);
+
+    let shown: serde_json::Value =
+        serde_json::from_str(&check(&var.run(&["--json", "show", "F-7/O-1/D-2"]), 0)).unwrap();
+    let id = shown["manifest"]["record_id"].as_str().unwrap().to_owned();
+    let manifest = var.store().join("records").join(&id).join("manifest.json");
+    let mut bytes = std::fs::read(&manifest).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&manifest, &bytes).unwrap();
+    let out = check(&var.run(&["verify", &id]), 1);
+    assert!(
+        out.contains(&format!("records/{id}/manifest.json")),
+        "{out}"
+    );
+
+    // The index is derived: deleting it loses nothing that is intact, and a damaged
+    // record is named rather than stopping the rebuild.
+    std::fs::remove_dir_all(var.dir.path().join("var/index")).unwrap();
+    check(&var.run(&["search", "бойгониҳо"]), 1);
+    let reindex = var.run(&["reindex"]);
+    let out = check(&reindex, 2);
+    assert!(out.starts_with("reindexed 2 record(s)"), "{out}");
+    assert!(String::from_utf8_lossy(&reindex.stderr).contains(&format!("record {id} not indexed")));
+    check(&var.run(&["search", "бойгониҳо"]), 0);
+    bytes[at] ^= 0x01;
+    std::fs::write(&manifest, &bytes).unwrap();
+    let out = check(&var.run(&["reindex"]), 0);
+    assert!(out.starts_with("reindexed 3 record(s)"), "{out}");
+    check(&var.run(&["search", "Ўзбекистон"]), 0);
+}
+
+#[test]
+fn an_ingest_with_bad_inputs_names_them_and_exits_2() {
+    let var = Var::new();
+    let batch = var.dir.path().join("batch");
+    std::fs::create_dir_all(batch.join("F-1/O-1/D-1")).unwrap();
+    std::fs::copy(
+        fixtures().join("batch/F-12/O-3/D-45/0002.png"),
+        batch.join("F-1/O-1/D-1/0001.png"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(batch.join("F-1/O-1/D-2")).unwrap();
+    std::fs::write(batch.join("F-1/O-1/D-2/0001.png"), b"").unwrap();
+    std::fs::write(batch.join("readme.pdf"), b"%PDF-1.7").unwrap();
+    let output = var.run(&[
+        "--json",
+        "ingest",
+        batch.to_str().unwrap(),
+        "--archive",
+        "TJ-KHJ",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&check(&output, 2)).unwrap();
+    assert_eq!(report["registered"], 1);
+    assert_eq!(report["failed"], 1);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["path"] == "F-1/O-1/D-2/0001.png" && p["record"] == "TJ-KHJ/F-1/O-1/D-2")
+    );
+    assert!(problems.iter().any(|p| p["path"] == "readme.pdf"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 input problem(s)"), "{stderr}");
+    check(&var.run(&["show", "TJ-KHJ/F-1/O-1/D-1"]), 0);
+}
