@@ -1,0 +1,58 @@
+//! The workspace's boundaries, read from `cargo metadata`: each external system is
+//! known to one crate, and the domain crate depends on no I/O at all.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// Each workspace crate's normal (non-dev) dependencies.
+fn dependencies() -> BTreeMap<String, Vec<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|package| {
+            let deps = package["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].is_null())
+                .map(|d| d["name"].as_str().unwrap().to_owned())
+                .collect();
+            (package["name"].as_str().unwrap().to_owned(), deps)
+        })
+        .collect()
+}
+
+#[test]
+fn each_external_system_is_known_to_one_crate() {
+    let deps = dependencies();
+    assert!(deps.len() >= 8, "{deps:?}");
+    for (system, owner) in [
+        ("tesseract-rs", "fehrist-ocr"),
+        ("image", "fehrist-ocr"),
+        ("tiff", "fehrist-ocr"),
+        ("tantivy", "fehrist-index"),
+        ("object_store", "fehrist-store"),
+        ("ed25519-dalek", "fehrist-seal"),
+        ("clap", "fehrist-cli"),
+        ("indicatif", "fehrist-cli"),
+        ("anyhow", "fehrist-cli"),
+    ] {
+        let users: Vec<&String> = deps.iter().filter(|(_, d)| d.contains(&system.to_owned())).map(|(c, _)| c).collect();
+        assert_eq!(users, [owner], "{system} must be used by {owner} alone");
+    }
+}
+
+#[test]
+fn the_domain_crate_does_no_io() {
+    let deps = dependencies();
+    assert_eq!(deps["fehrist-model"], ["serde", "serde_json", "thiserror"]);
+}
