@@ -15,6 +15,7 @@
 //! key seeds come from the caller.
 
 mod keys;
+pub mod log;
 mod seal;
 
 pub use keys::{StationKey, VerifierKey};
@@ -52,4 +53,10 @@ pub enum SealError {
         "signature by key {key_id} does not verify: the manifest bytes were altered or signed by another key"
     )]
     BadSignature { key_id: fehrist_model::KeyId },
+    #[error("transparency log: {what}")]
+    Log { what: &'static str },
+    #[error("the {what} proof does not verify")]
+    Proof { what: &'static str },
+    #[error("the checkpoint is not signed by log key {key_id}")]
+    CheckpointSignature { key_id: fehrist_model::KeyId },
 }

@@ -8,11 +8,21 @@ use std::process::Command;
 fn dependencies() -> BTreeMap<String, Vec<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     metadata["packages"]
         .as_array()
@@ -46,7 +56,11 @@ fn each_external_system_is_known_to_one_crate() {
         ("indicatif", "fehrist-cli"),
         ("anyhow", "fehrist-cli"),
     ] {
-        let users: Vec<&String> = deps.iter().filter(|(_, d)| d.contains(&system.to_owned())).map(|(c, _)| c).collect();
+        let users: Vec<&String> = deps
+            .iter()
+            .filter(|(_, d)| d.contains(&system.to_owned()))
+            .map(|(c, _)| c)
+            .collect();
         assert_eq!(users, [owner], "{system} must be used by {owner} alone");
     }
 }

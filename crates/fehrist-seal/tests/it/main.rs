@@ -1,4 +1,7 @@
-//! Golden files for the formats that must not drift, and the seal round trip.
+//! Golden files for the formats that must not drift, the seal round trip, and the
+//! transparency log.
+
+mod log;
 
 use std::path::PathBuf;
 
