@@ -5,7 +5,15 @@
 //! records/<record-id>/manifest.json   canonical manifest bytes (write-once)
 //! records/<record-id>/manifest.sig    its signature, written last: the record's commit
 //! keys/<key-id>                       a signing key's public verifier key
+//! log/checkpoint                      the log's signed checkpoint: the one mutable object
+//! log/tile/…                          C2SP tlog-tiles hash tiles and entry bundles
+//! log/pending/<record-id>             a signed record waiting to be sequenced
+//! records/<record-id>/leaf            its leaf index, once sequenced
 //! ```
+//!
+//! The checkpoint changes only by compare-and-swap under the log lock ([`LogLock`]):
+//! `object_store`'s local filesystem cannot do a conditional overwrite, so the local
+//! store holds an exclusive file lock instead, and the in-memory store a mutex.
 //!
 //! [`Store`] is the only type that knows `object_store`. Every write is create-only:
 //! a blob or manifest that exists is never replaced, so a retried or resumed ingest
@@ -18,6 +26,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use bytes::Bytes;
 use fehrist_model::{Digest, KeyId, RecordId};
@@ -68,6 +78,28 @@ pub enum Written {
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
     url: String,
+    lock: LockKind,
+}
+
+#[derive(Debug, Clone)]
+enum LockKind {
+    /// A lock file beside the objects: excludes other processes too.
+    File(PathBuf),
+    Memory(Arc<Mutex<()>>),
+}
+
+/// Held while a sequencer appends to the log; the checkpoint can only be swapped
+/// through it. Dropping it releases the lock.
+#[derive(Debug)]
+pub struct LogLock {
+    _held: Held,
+}
+
+/// What keeps the lock taken until it is dropped.
+#[derive(Debug)]
+enum Held {
+    File { _locked: std::fs::File },
+    Memory { _guard: OwnedMutexGuard<()> },
 }
 
 fn backend(path: &Path, source: object_store::Error) -> StoreError {
@@ -108,6 +140,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(local),
             url: url.to_owned(),
+            lock: LockKind::File(folder.join("log.lock")),
         })
     }
 
@@ -115,6 +148,7 @@ impl Store {
         Store {
             inner: Arc::new(InMemory::new()),
             url: "memory://".to_owned(),
+            lock: LockKind::Memory(Arc::new(Mutex::new(()))),
         }
     }
 
@@ -276,5 +310,164 @@ impl Store {
     pub async fn get_key(&self, id: &KeyId) -> Result<String, StoreError> {
         let bytes = self.read(&Self::key_path(id)).await?;
         Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
+    }
+
+    /// Takes the log lock, waiting for another sequencer to finish.
+    pub async fn lock_log(&self) -> Result<LogLock, StoreError> {
+        match &self.lock {
+            LockKind::Memory(mutex) => Ok(LogLock {
+                _held: Held::Memory {
+                    _guard: Arc::clone(mutex).lock_owned().await,
+                },
+            }),
+            LockKind::File(path) => {
+                let lock_error = |source: std::io::Error| StoreError::Backend {
+                    path: path.display().to_string(),
+                    source: Box::new(source),
+                };
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(path)
+                    .map_err(lock_error)?;
+                // Polled rather than blocking, so a holder in this same process (on
+                // this same thread, even) can finish and let go.
+                loop {
+                    match file.try_lock() {
+                        Ok(()) => break,
+                        Err(std::fs::TryLockError::WouldBlock) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                        Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
+                    }
+                }
+                Ok(LogLock {
+                    _held: Held::File { _locked: file },
+                })
+            }
+        }
+    }
+
+    fn checkpoint_path() -> Path {
+        Path::from("log/checkpoint")
+    }
+
+    /// The log's signed checkpoint, if the log has one.
+    pub async fn checkpoint(&self) -> Result<Option<Bytes>, StoreError> {
+        match self.read(&Self::checkpoint_path()).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StoreError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replaces the checkpoint if it still is `expected`: the compare-and-swap that
+    /// commits an append. The lock proves no other sequencer is between read and write.
+    pub async fn swap_checkpoint(
+        &self,
+        _lock: &LogLock,
+        expected: Option<&Bytes>,
+        new: Bytes,
+    ) -> Result<(), StoreError> {
+        let path = Self::checkpoint_path();
+        if self.checkpoint().await?.as_ref() != expected {
+            return Err(StoreError::Conflict {
+                path: path.to_string(),
+            });
+        }
+        self.inner
+            .put(&path, PutPayload::from(new))
+            .await
+            .map_err(|e| backend(&path, e))?;
+        Ok(())
+    }
+
+    /// Writes a tile or entry bundle (path relative to `log/`). Tiles beyond the
+    /// checkpoint may be rewritten by the next append after a crash, so this overwrites;
+    /// only the sequencer holding the lock calls it.
+    pub async fn put_log_tile(
+        &self,
+        _lock: &LogLock,
+        path: &str,
+        bytes: Bytes,
+    ) -> Result<(), StoreError> {
+        let path = Path::from(format!("log/{path}"));
+        self.inner
+            .put(&path, PutPayload::from(bytes))
+            .await
+            .map_err(|e| backend(&path, e))?;
+        Ok(())
+    }
+
+    pub async fn get_log_tile(&self, path: &str) -> Result<Bytes, StoreError> {
+        self.read(&Path::from(format!("log/{path}"))).await
+    }
+
+    fn pending_path(id: &RecordId) -> Path {
+        Path::from(format!("log/pending/{id}"))
+    }
+
+    /// Marks a signed record as waiting for the log, with its log entry.
+    pub async fn put_pending(&self, id: &RecordId, entry: Bytes) -> Result<(), StoreError> {
+        self.create(&Self::pending_path(id), entry).await.map(drop)
+    }
+
+    /// Records waiting for the log, with their entries, in id order.
+    pub async fn list_pending(&self) -> Result<Vec<(RecordId, Bytes)>, StoreError> {
+        let prefix = Path::from("log/pending");
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| backend(&prefix, e))?;
+        let mut pending = Vec::with_capacity(metas.len());
+        for meta in metas {
+            if let Some(id) = meta
+                .location
+                .filename()
+                .and_then(|name| name.parse::<RecordId>().ok())
+            {
+                pending.push((id, self.read(&meta.location).await?));
+            }
+        }
+        pending.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(pending)
+    }
+
+    pub async fn remove_pending(&self, id: &RecordId) -> Result<(), StoreError> {
+        let path = Self::pending_path(id);
+        match self.inner.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(backend(&path, e)),
+        }
+    }
+
+    fn leaf_path(id: &RecordId) -> Path {
+        Path::from(format!("records/{id}/leaf"))
+    }
+
+    /// Records the leaf index a record was sequenced at (write-once).
+    pub async fn put_leaf_index(&self, id: &RecordId, index: u64) -> Result<(), StoreError> {
+        self.create(&Self::leaf_path(id), Bytes::from(format!("{index}\n")))
+            .await
+            .map(drop)
+    }
+
+    /// The leaf index of a sequenced record; `None` while it is pending.
+    pub async fn leaf_index(&self, id: &RecordId) -> Result<Option<u64>, StoreError> {
+        let path = Self::leaf_path(id);
+        match self.read(&path).await {
+            Ok(bytes) => String::from_utf8_lossy(&bytes)
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| StoreError::Conflict {
+                    path: path.to_string(),
+                }),
+            Err(StoreError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

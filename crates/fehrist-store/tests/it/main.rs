@@ -118,6 +118,87 @@ async fn conformance(store: Store) {
         store.get_key(&key_id).await.unwrap(),
         "station+0a0b0c0d+AAAA"
     );
+
+    // The checkpoint changes only by compare-and-swap under the log lock.
+    let lock = store.lock_log().await.unwrap();
+    assert_eq!(store.checkpoint().await.unwrap(), None);
+    let first = Bytes::from_static(b"checkpoint 1");
+    store
+        .swap_checkpoint(&lock, None, first.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .swap_checkpoint(&lock, None, Bytes::from_static(b"fork"))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    store
+        .swap_checkpoint(&lock, Some(&first), Bytes::from_static(b"checkpoint 2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.checkpoint().await.unwrap(),
+        Some(Bytes::from_static(b"checkpoint 2"))
+    );
+    store
+        .put_log_tile(&lock, "tile/0/000.p/1", Bytes::from_static(b"a"))
+        .await
+        .unwrap();
+    store
+        .put_log_tile(&lock, "tile/0/000.p/1", Bytes::from_static(b"b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_log_tile("tile/0/000.p/1").await.unwrap(),
+        Bytes::from_static(b"b")
+    );
+    drop(lock);
+
+    // Pending records and leaf indexes.
+    store
+        .put_pending(&record(9), Bytes::from_static(b"entry 9"))
+        .await
+        .unwrap();
+    store
+        .put_pending(&record(3), Bytes::from_static(b"entry 3"))
+        .await
+        .unwrap();
+    let pending = store.list_pending().await.unwrap();
+    assert_eq!(
+        pending,
+        vec![
+            (record(3), Bytes::from_static(b"entry 3")),
+            (record(9), Bytes::from_static(b"entry 9"))
+        ]
+    );
+    store.remove_pending(&record(3)).await.unwrap();
+    store.remove_pending(&record(3)).await.unwrap();
+    assert_eq!(store.list_pending().await.unwrap().len(), 1);
+    assert_eq!(store.leaf_index(&record(9)).await.unwrap(), None);
+    store.put_leaf_index(&record(9), 41).await.unwrap();
+    assert_eq!(store.leaf_index(&record(9)).await.unwrap(), Some(41));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_lock_excludes_a_second_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    let a = Store::open(&url).unwrap();
+    let b = Store::open(&url).unwrap();
+    let held = a.lock_log().await.unwrap();
+    let waiter = tokio::spawn(async move { b.lock_log().await.map(drop) });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !waiter.is_finished(),
+        "a second lock was granted while the first was held"
+    );
+    drop(held);
+    tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
