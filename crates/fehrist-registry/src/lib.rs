@@ -11,6 +11,7 @@
 //! same id, the two must agree, so a key swapped in the store is caught locally.
 
 mod keys;
+mod log;
 mod registry;
 
 pub use keys::load_or_create_station_key;
@@ -50,9 +51,26 @@ pub enum RegistryError {
     },
     #[error("record {id} is not registered")]
     NotFound { id: fehrist_model::RecordId },
-    #[error("record {id} has no sheet {sheet}")]
-    NoSuchSheet {
-        id: fehrist_model::RecordId,
-        sheet: u32,
-    },
+    #[error("this registry holds no log key, so it cannot sequence")]
+    NoLogKey,
+    #[error("record {id} is not in the transparency log yet")]
+    NotSequenced { id: fehrist_model::RecordId },
+    #[error("key {key_id} is not published, or differs from the trusted key of that id")]
+    UntrustedKey { key_id: fehrist_model::KeyId },
+    #[error(
+        "the log at size {size} is not an extension of the checkpoint of size {old_size}: history was rewritten"
+    )]
+    Inconsistent { old_size: u64, size: u64 },
+}
+
+/// An error and its causes, joined by `: `.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

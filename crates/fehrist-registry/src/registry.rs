@@ -3,6 +3,7 @@ use std::fmt;
 use bytes::Bytes;
 use fehrist_index::{Hit, PageDoc, SearchIndex};
 use fehrist_model::{Digest, KeyId, Manifest, ManifestSignature, RecordId, RefCode};
+use fehrist_seal::log::log_entry;
 use fehrist_seal::{
     SealedManifest, StationKey, VerifierKey, sha256, sign_manifest_bytes, verify_manifest,
 };
@@ -59,6 +60,10 @@ pub enum Problem {
     KeyMismatch {
         key_id: KeyId,
     },
+    /// The record's place in the transparency log does not check out.
+    Log {
+        reason: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -73,6 +78,7 @@ impl fmt::Display for Problem {
             Self::UnknownKey { key_id } => {
                 write!(f, "signing key {key_id} is not published in keys/")
             }
+            Self::Log { reason } => write!(f, "transparency log: {reason}"),
             Self::KeyMismatch { key_id } => write!(
                 f,
                 "keys/{key_id} differs from this station's own key {key_id}: the published key was replaced"
@@ -90,6 +96,8 @@ pub struct RecordCheck {
     pub signature: Option<ManifestSignature>,
     /// Stored objects that were read and checked (manifest, signature, blobs).
     pub objects_checked: usize,
+    /// Leaf index and the checkpoint's tree size, once the record is in the log.
+    pub log: Option<(u64, u64)>,
     pub problems: Vec<Problem>,
 }
 
@@ -110,9 +118,11 @@ pub struct FileCheck {
 /// The registry over one store and its search index.
 #[derive(Debug)]
 pub struct Registry {
-    store: Store,
+    pub(crate) store: Store,
     index: SearchIndex,
     trusted: Vec<VerifierKey>,
+    /// The registry's key, which signs log checkpoints; its name is the log's origin.
+    pub(crate) log_key: Option<StationKey>,
 }
 
 impl Registry {
@@ -121,7 +131,14 @@ impl Registry {
             store,
             index,
             trusted: Vec::new(),
+            log_key: None,
         }
+    }
+
+    /// Makes this registry the log's sequencer, signing checkpoints with `key`.
+    pub fn set_log_key(&mut self, key: StationKey) {
+        self.trusted.push(key.verifier());
+        self.log_key = Some(key);
     }
 
     /// Trusts a public key held locally: a key of the same id read from the store
@@ -172,6 +189,11 @@ impl Registry {
             sign_manifest_bytes(&stored, key)
         };
         let signature = serde_json::to_vec(&signature).expect("a signature serializes");
+        // Marked for the log before the commit, so no committed record is missed by
+        // the sequencer; it skips marks whose record has no signature yet.
+        self.store
+            .put_pending(&id, Bytes::copy_from_slice(&log_entry(&stored)))
+            .await?;
         if self
             .store
             .put_signature(&id, Bytes::from(signature))
@@ -291,6 +313,7 @@ impl Registry {
             ref_code: None,
             signature: None,
             objects_checked: 0,
+            log: None,
             problems: Vec::new(),
         };
         let manifest_bytes = match self.store.get_manifest(id).await {
@@ -338,6 +361,10 @@ impl Registry {
             });
         }
         check.signature = signature;
+        match self.check_in_log(id, &manifest_bytes).await {
+            Ok(log) => check.log = log,
+            Err(reason) => check.problems.push(Problem::Log { reason }),
+        }
         let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
             Ok(manifest) => manifest,
             Err(e) => {
@@ -378,7 +405,7 @@ impl Registry {
 
     /// The public key a signature names: the published one, which must agree with a
     /// locally trusted key of the same id.
-    async fn verifier(
+    pub(crate) async fn verifier(
         &self,
         id: &KeyId,
         problems: &mut Vec<Problem>,

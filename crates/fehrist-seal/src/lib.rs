@@ -14,6 +14,7 @@
 //! takes those stored bytes and never re-serializes. No I/O and no randomness here:
 //! key seeds come from the caller.
 
+pub mod evidence;
 mod keys;
 pub mod log;
 mod seal;

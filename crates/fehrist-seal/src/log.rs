@@ -457,3 +457,32 @@ pub fn open_checkpoint(note: &[u8], key: &VerifierKey) -> Result<VerifiedCheckpo
         root: checkpoint.hash().0,
     })
 }
+
+/// The keys (name and key id) that signed a checkpoint, before any is checked: what
+/// to look up to verify it.
+pub fn checkpoint_signers(note: &[u8]) -> Result<Vec<(String, fehrist_model::KeyId)>, SealError> {
+    let malformed = SealError::Log {
+        what: "checkpoint is not a signed note",
+    };
+    let text = std::str::from_utf8(note).map_err(|_| SealError::Log {
+        what: "checkpoint is not UTF-8",
+    })?;
+    let (_, block) = text.rsplit_once("\n\n").ok_or(malformed)?;
+    block
+        .lines()
+        .map(|line| {
+            let signature = signed_note::Signature::from_bytes(line.as_bytes()).map_err(|_| {
+                SealError::Log {
+                    what: "checkpoint signature line is malformed",
+                }
+            })?;
+            let id =
+                fehrist_model::KeyId::from_bytes(&signature.id().to_be_bytes()).map_err(|_| {
+                    SealError::Log {
+                        what: "checkpoint key id",
+                    }
+                })?;
+            Ok((signature.name().to_owned(), id))
+        })
+        .collect()
+}

@@ -383,10 +383,10 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a tile or entry bundle (path relative to `log/`). Tiles beyond the
-    /// checkpoint may be rewritten by the next append after a crash, so this overwrites;
-    /// only the sequencer holding the lock calls it.
-    pub async fn put_log_tile(
+    /// Writes a log object (path relative to `log/`): a tile, an entry bundle, or the
+    /// sequencer's own bookkeeping. Tiles beyond the checkpoint may be rewritten by the
+    /// next append after a crash, so this overwrites; only the lock holder calls it.
+    pub async fn put_log_object(
         &self,
         _lock: &LogLock,
         path: &str,
@@ -400,7 +400,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_log_tile(&self, path: &str) -> Result<Bytes, StoreError> {
+    pub async fn get_log_object(&self, path: &str) -> Result<Bytes, StoreError> {
         self.read(&Path::from(format!("log/{path}"))).await
     }
 

@@ -1,5 +1,7 @@
 //! Registering, re-registering, crash recovery and tamper detection on a local store.
 
+mod log;
+
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
@@ -12,14 +14,14 @@ use fehrist_registry::{NewRecord, Problem, Registered, Registry};
 use fehrist_seal::{SealedManifest, StationKey, record_id, sha256};
 use fehrist_store::Store;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store_dir: PathBuf,
-    registry: Registry,
-    key: StationKey,
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub store_dir: PathBuf,
+    pub registry: Registry,
+    pub key: StationKey,
 }
 
-async fn fixture() -> Fixture {
+pub async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store_dir = dir.path().join("store");
     let store = Store::open(&format!("file://{}", store_dir.display())).unwrap();
@@ -29,7 +31,7 @@ async fn fixture() -> Fixture {
     registry.trust(key.verifier());
     registry.publish_key(&key).await.unwrap();
     Fixture {
-        _dir: dir,
+        dir,
         store_dir,
         registry,
         key,
@@ -46,7 +48,7 @@ fn blob(bytes: &[u8], media_type: &str) -> (BlobRef, (fehrist_model::Digest, Byt
     (reference, (digest, Bytes::copy_from_slice(bytes)))
 }
 
-fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
+pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
     let ref_code: fehrist_model::RefCode = code.parse().unwrap();
     let mut blobs = Vec::new();
     let mut manifest_pages = Vec::new();
@@ -114,7 +116,7 @@ fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
     }
 }
 
-fn flip_byte(path: &Path, at: usize) {
+pub fn flip_byte(path: &Path, at: usize) {
     let mut bytes = std::fs::read(path).unwrap();
     bytes[at] ^= 0x20;
     std::fs::write(path, bytes).unwrap();

@@ -243,6 +243,10 @@ fn checkpoints_are_signed_notes() {
     let note = sign_checkpoint("registry.example/log", 8, &root, &key).unwrap();
     let text = String::from_utf8(note.clone()).unwrap();
     assert!(text.starts_with("registry.example/log\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n— registry.example "), "{text}");
+    assert_eq!(
+        fehrist_seal::log::checkpoint_signers(&note).unwrap(),
+        vec![("registry.example".to_owned(), key.id().clone())]
+    );
     let opened = open_checkpoint(&note, &key.verifier()).unwrap();
     assert_eq!(
         (opened.origin.as_str(), opened.size, opened.root),

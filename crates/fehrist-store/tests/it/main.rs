@@ -142,15 +142,15 @@ async fn conformance(store: Store) {
         Some(Bytes::from_static(b"checkpoint 2"))
     );
     store
-        .put_log_tile(&lock, "tile/0/000.p/1", Bytes::from_static(b"a"))
+        .put_log_object(&lock, "tile/0/000.p/1", Bytes::from_static(b"a"))
         .await
         .unwrap();
     store
-        .put_log_tile(&lock, "tile/0/000.p/1", Bytes::from_static(b"b"))
+        .put_log_object(&lock, "tile/0/000.p/1", Bytes::from_static(b"b"))
         .await
         .unwrap();
     assert_eq!(
-        store.get_log_tile("tile/0/000.p/1").await.unwrap(),
+        store.get_log_object("tile/0/000.p/1").await.unwrap(),
         Bytes::from_static(b"b")
     );
     drop(lock);
