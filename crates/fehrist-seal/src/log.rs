@@ -198,7 +198,7 @@ impl TreeHashes {
         let old = self.size;
         let new = old + entries.len() as u64;
         // The partial entry bundle at the old edge is rewritten wider, so it is needed.
-        if old % WIDTH != 0 && !self.bundles.contains_key(&(old / WIDTH)) {
+        if !old.is_multiple_of(WIDTH) && !self.bundles.contains_key(&(old / WIDTH)) {
             return Ok(Need::Tiles(vec![TileRef {
                 level: 0,
                 number: old / WIDTH,
@@ -226,7 +226,7 @@ impl TreeHashes {
         if let Some(edge) = self
             .bundles
             .get(&(old / WIDTH))
-            .filter(|_| old % WIDTH != 0)
+            .filter(|_| !old.is_multiple_of(WIDTH))
         {
             bundles.insert(old / WIDTH, edge.clone());
         }
