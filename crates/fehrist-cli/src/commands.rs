@@ -12,6 +12,8 @@ use fehrist_pipeline::{
     BatchSettings, InputProblem, Progress, RecordOutcome, Settings, discover, ingest as run_ingest,
 };
 use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
+use fehrist_seal::VerifierKey;
+use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -105,7 +107,7 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     let settings = Settings::resolve(given, &default_archive(), &operator, &hostname())?;
     let discovery = discover(folder, &settings.archive)?;
 
-    let registry = paths.open_registry()?;
+    let mut registry = paths.open_registry()?;
     let (key, created) = paths.station_key(&registry, &settings.station).await?;
     if created && !json {
         eprintln!(
@@ -114,6 +116,11 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
             key.name(),
             shown(&paths.station_key)
         );
+    }
+    if let Some(note) = paths.ensure_registry_key(&mut registry).await?
+        && !json
+    {
+        eprintln!("fehrist: {note}");
     }
     let workers = args
         .workers
@@ -134,6 +141,9 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     )
     .await?;
     progress.bar.finish_and_clear();
+    // Every record registered now (and any an interrupted run left) goes into the
+    // transparency log as one batch under one new checkpoint.
+    let logged = registry.sequence().await?;
 
     let seconds = report.elapsed.as_secs_f64();
     let pages_per_second = if seconds > 0.0 {
@@ -150,6 +160,8 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
             "pages_skipped": report.pages_skipped,
             "seconds": seconds,
             "pages_per_second": pages_per_second,
+            "logged": logged.appended + logged.recovered,
+            "log_size": logged.size,
             "records": report.outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
             "problems": report.problems.iter().map(|p| json!({
                 "path": p.path,
@@ -188,6 +200,11 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
             report.problems.len(),
             seconds,
             pages_per_second,
+        ));
+        text.push_str(&format!(
+            "transparency log: {} record(s) appended, {} leaves in all\n",
+            logged.appended + logged.recovered,
+            logged.size
         ));
         print(&text)?;
     }
@@ -397,9 +414,161 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A scanned file to look up by its SHA-256, or a record id or reference code whose
-    /// stored objects and signature are all re-checked.
-    target: String,
+    /// A scanned file to look up by its SHA-256; a record id or reference code whose
+    /// stored objects, signature and log entry are all re-checked; or an evidence
+    /// bundle, checked offline.
+    #[arg(required_unless_present = "since")]
+    target: Option<String>,
+    /// With a bundle: the file the bundle should prove registered.
+    file: Option<PathBuf>,
+    /// A checkpoint saved earlier (`fehrist checkpoint > old.txt`): prove the log has
+    /// only grown since.
+    #[arg(long, value_name = "OLD_CHECKPOINT", conflicts_with_all = ["target", "file"])]
+    since: Option<PathBuf>,
+    /// With a bundle: a public key (signed-note verifier form) to trust; when given,
+    /// the bundle's station and log keys must be among them.
+    #[arg(long, value_name = "VERIFIER_KEY")]
+    trust: Vec<String>,
+}
+
+/// The bytes as an evidence bundle, if they are one.
+fn evidence_bundle(bytes: &[u8]) -> Option<EvidenceBundle> {
+    let bundle: EvidenceBundle = serde_json::from_slice(bytes).ok()?;
+    (bundle.format == EVIDENCE_FORMAT).then_some(bundle)
+}
+
+/// Checks a bundle offline: nothing but the bundle, the file and the trusted keys.
+fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyhow::Result<Answer> {
+    let trusted = args
+        .trust
+        .iter()
+        .map(|key| {
+            key.parse::<VerifierKey>()
+                .with_context(|| format!("--trust {key:?} is not a verifier key"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let file = match &args.file {
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("reading {}", shown(path)))?)
+        }
+        None => None,
+    };
+    match bundle.verify(file.as_deref(), &trusted) {
+        Ok(report) => {
+            if json {
+                print_json(&json!({
+                    "verified": true,
+                    "record_id": report.record_id.as_str(),
+                    "ref_code": report.ref_code.to_string(),
+                    "sheets": report.sheets,
+                    "leaf_index": report.leaf_index,
+                    "tree_size": report.tree_size,
+                    "station_key": report.station_key.to_string(),
+                    "log_key": report.log_key.to_string(),
+                    "keys_pinned": report.keys_pinned,
+                }))?;
+            } else {
+                let file = match &args.file {
+                    Some(path) => format!(
+                        "{} is sheet {} of ",
+                        shown(path),
+                        report
+                            .sheets
+                            .iter()
+                            .map(|s| format!("L-{s}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => String::new(),
+                };
+                let keys = if report.keys_pinned {
+                    "both keys are among the trusted keys".to_owned()
+                } else {
+                    "compare the keys with the published ones, or pass --trust".to_owned()
+                };
+                print(&format!(
+                    "verified offline: {file}record {} ({}), signed by station key {}, at leaf {} of the {}-leaf log {} signed by log key {}; {keys}\n",
+                    report.record_id,
+                    report.ref_code,
+                    report.station_key,
+                    report.leaf_index,
+                    report.tree_size,
+                    bundle.log.origin,
+                    report.log_key,
+                ))?;
+            }
+            Ok(Answer::Yes)
+        }
+        Err(error) => {
+            if json {
+                print_json(&json!({"verified": false, "reason": chain(&error)}))?;
+            } else {
+                print(&format!("FAILED: {}\n", chain(&error)))?;
+            }
+            Ok(Answer::No)
+        }
+    }
+}
+
+async fn verify_since(paths: &Paths, old: &std::path::Path, json: bool) -> anyhow::Result<Answer> {
+    let note = std::fs::read(old).with_context(|| format!("reading {}", shown(old)))?;
+    let registry = paths.open_registry()?;
+    match registry.prove_consistency(&note).await {
+        Ok(consistency) => {
+            if json {
+                print_json(
+                    &json!({"consistent": true, "old_size": consistency.old_size, "size": consistency.size}),
+                )?;
+            } else {
+                print(&format!(
+                    "consistent: the log grew from {} to {} leaves and its first {} are unchanged\n",
+                    consistency.old_size, consistency.size, consistency.old_size
+                ))?;
+            }
+            Ok(Answer::Yes)
+        }
+        Err(error @ RegistryError::Inconsistent { .. }) => {
+            if json {
+                print_json(&json!({"consistent": false, "reason": chain(&error)}))?;
+            } else {
+                print(&format!("INCONSISTENT: {}\n", chain(&error)))?;
+            }
+            Ok(Answer::No)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// A record id or reference code.
+    record: String,
+}
+
+pub async fn evidence(paths: &Paths, args: EvidenceArgs) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let (records, _) = resolve(&registry, &args.record).await?;
+    let Some(record) = records.first() else {
+        eprintln!("fehrist: {} is not registered", args.record);
+        return Ok(Answer::No);
+    };
+    let bundle = registry.evidence(&record.manifest.record_id).await?;
+    print(&format!("{}\n", serde_json::to_string_pretty(&bundle)?))?;
+    Ok(Answer::Yes)
+}
+
+pub async fn checkpoint(paths: &Paths) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    match registry.current_checkpoint().await? {
+        Some(current) => {
+            print(&String::from_utf8_lossy(&current.note))?;
+            Ok(Answer::Yes)
+        }
+        None => {
+            eprintln!("fehrist: the transparency log is empty");
+            Ok(Answer::No)
+        }
+    }
 }
 
 fn check_json(check: &RecordCheck) -> serde_json::Value {
@@ -410,6 +579,7 @@ fn check_json(check: &RecordCheck) -> serde_json::Value {
         "key_id": check.signature.as_ref().map(|s| s.key_id.as_str()),
         "key_name": check.signature.as_ref().map(|s| s.key_name.as_str()),
         "objects_checked": check.objects_checked,
+        "log": check.log.map(|(leaf, size)| json!({"leaf_index": leaf, "tree_size": size})),
         "problems": check.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
 }
@@ -427,8 +597,12 @@ fn describe(check: &RecordCheck) -> String {
         .as_ref()
         .map_or_else(String::new, |c| format!(" ({c})"));
     if check.is_intact() {
+        let log = check.log.map_or_else(
+            || "not yet in the transparency log".to_owned(),
+            |(leaf, size)| format!("leaf {leaf} of the {size}-leaf transparency log"),
+        );
         format!(
-            "intact: record {}{code}, {} stored objects re-hashed, {}\n",
+            "intact: record {}{code}, {} stored objects re-hashed, {}, {log}\n",
             check.id,
             check.objects_checked,
             signer(check)
@@ -443,15 +617,26 @@ fn describe(check: &RecordCheck) -> String {
 }
 
 pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
-    let path = PathBuf::from(&args.target);
+    if let Some(old) = &args.since {
+        return verify_since(paths, old, json).await;
+    }
+    let target = args.target.clone().unwrap_or_default();
+    let path = PathBuf::from(&target);
     if path.is_file() {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", shown(&path)))?;
+        if let Some(bundle) = evidence_bundle(&bytes) {
+            return verify_bundle(&bundle, &args, json);
+        }
+        anyhow::ensure!(
+            args.file.is_none(),
+            "{target} is not an evidence bundle, so it takes no second file"
+        );
+        let registry = paths.open_registry()?;
         let check = registry.verify_file(&bytes).await?;
         let intact = !check.matches.is_empty() && check.matches.iter().all(|(c, _)| c.is_intact());
         if json {
             print_json(&json!({
-                "file": args.target,
+                "file": target,
                 "sha256": check.digest.as_str(),
                 "registered": !check.matches.is_empty(),
                 "intact": intact,
@@ -464,7 +649,7 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
         } else if check.matches.is_empty() {
             print(&format!(
                 "not registered: no record holds a file with SHA-256 {} ({})\n",
-                check.digest, args.target
+                check.digest, target
             ))?;
         } else {
             let mut text = String::new();
@@ -496,12 +681,13 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
         return Ok(if intact { Answer::Yes } else { Answer::No });
     }
 
-    let (records, _) = resolve(&registry, &args.target).await?;
+    let registry = paths.open_registry()?;
+    let (records, _) = resolve(&registry, &target).await?;
     if records.is_empty() {
         if json {
-            print_json(&json!({"target": args.target, "registered": false}))?;
+            print_json(&json!({"target": target, "registered": false}))?;
         } else {
-            print(&format!("not registered: {}\n", args.target))?;
+            print(&format!("not registered: {}\n", target))?;
         }
         return Ok(Answer::No);
     }

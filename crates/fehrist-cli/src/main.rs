@@ -42,8 +42,13 @@ enum Command {
     Search(commands::SearchArgs),
     /// Show a record (by record id or reference code): passport, pages, hashes, signer.
     Show(commands::ShowArgs),
-    /// Verify a scanned file (is it a registered, unchanged master?) or a whole record.
+    /// Verify a scanned file (is it a registered, unchanged master?), a whole record,
+    /// an evidence bundle (offline), or that the log only grew since a checkpoint.
     Verify(commands::VerifyArgs),
+    /// Write an evidence bundle for a record: everything needed to verify it offline.
+    Evidence(commands::EvidenceArgs),
+    /// Print the transparency log's current signed checkpoint.
+    Checkpoint,
     /// Rebuild the search index from the store.
     Reindex,
 }
@@ -95,6 +100,8 @@ fn main() -> ExitCode {
             Command::Search(args) => commands::search(&paths, args, cli.json).await,
             Command::Show(args) => commands::show(&paths, args, cli.json).await,
             Command::Verify(args) => commands::verify(&paths, args, cli.json).await,
+            Command::Evidence(args) => commands::evidence(&paths, args).await,
+            Command::Checkpoint => commands::checkpoint(&paths).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
         }
     });

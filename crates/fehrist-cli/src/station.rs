@@ -14,11 +14,13 @@ pub struct Paths {
     pub store: String,
     pub index: PathBuf,
     pub station_key: PathBuf,
+    /// The registry's key, which signs transparency-log checkpoints.
+    pub registry_key: PathBuf,
 }
 
 impl Paths {
-    /// A `file://` store at `DIR/store` keeps its index at `DIR/index` and the station
-    /// key at `DIR/keys/station.key`; any other store keeps them under `./var/`.
+    /// A `file://` store at `DIR/store` keeps its index at `DIR/index` and the keys in
+    /// `DIR/keys/`; any other store keeps them under `./var/`.
     pub fn for_store(store: &str) -> Self {
         let local = store
             .strip_prefix("file://")
@@ -32,10 +34,12 @@ impl Paths {
             store: store.to_owned(),
             index: base.join("index"),
             station_key: base.join("keys").join("station.key"),
+            registry_key: base.join("keys").join("registry.key"),
         }
     }
 
-    /// Opens the store and index, trusting the station key if this machine has one.
+    /// Opens the store and index, trusting the keys this machine holds; the registry
+    /// key, if here, makes this machine the log's sequencer.
     pub fn open_registry(&self) -> anyhow::Result<Registry> {
         let store = Store::open(&self.store)
             .with_context(|| format!("opening the store {}", self.store))?;
@@ -44,6 +48,10 @@ impl Paths {
         if self.station_key.exists() {
             let (key, _) = load_or_create_station_key(&self.station_key, "unused")?;
             registry.trust(key.verifier());
+        }
+        if self.registry_key.exists() {
+            let (key, _) = load_or_create_station_key(&self.registry_key, "unused")?;
+            registry.set_log_key(key);
         }
         Ok(registry)
     }
@@ -60,6 +68,32 @@ impl Paths {
             .await
             .context("publishing the station key")?;
         Ok((key, created))
+    }
+
+    /// Makes this machine the log's sequencer if it is not yet: a registry key named
+    /// after the log's origin (`HOST/fehrist-log`), made on first use and published.
+    /// Returns a line to tell the user when a key was made.
+    pub async fn ensure_registry_key(
+        &self,
+        registry: &mut Registry,
+    ) -> anyhow::Result<Option<String>> {
+        if self.registry_key.exists() {
+            return Ok(None);
+        }
+        let origin = format!("{}/fehrist-log", hostname());
+        let (key, _) = load_or_create_station_key(&self.registry_key, &origin)?;
+        registry
+            .publish_key(&key)
+            .await
+            .context("publishing the registry key")?;
+        let note = format!(
+            "new registry key {} ({}) in {}",
+            key.id(),
+            key.name(),
+            self.registry_key.display()
+        );
+        registry.set_log_key(key);
+        Ok(Some(note))
     }
 }
 
@@ -80,10 +114,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn index_and_key_live_beside_a_file_store() {
+    fn index_and_keys_live_beside_a_file_store() {
         let paths = Paths::for_store("file://./var/store");
         assert_eq!(paths.index, PathBuf::from("./var/index"));
         assert_eq!(paths.station_key, PathBuf::from("./var/keys/station.key"));
+        assert_eq!(paths.registry_key, PathBuf::from("./var/keys/registry.key"));
         let paths = Paths::for_store("/srv/fehrist/store");
         assert_eq!(paths.index, PathBuf::from("/srv/fehrist/index"));
         let paths = Paths::for_store("memory://");

@@ -222,3 +222,83 @@ fn an_ingest_with_bad_inputs_names_them_and_exits_2() {
     assert!(stderr.contains("2 input problem(s)"), "{stderr}");
     check(&var.run(&["show", "TJ-KHJ/F-1/O-1/D-1"]), 0);
 }
+
+#[test]
+fn evidence_bundles_verify_offline_and_the_log_only_grows() {
+    let var = Var::new();
+    let fixtures_batch = fixtures().join("batch");
+    // A small batch: one Tajik file, so the OCR part stays short.
+    let batch = var.dir.path().join("batch");
+    std::fs::create_dir_all(batch.join("F-12/O-3/D-45")).unwrap();
+    for sheet in ["0001.png", "0002.png"] {
+        std::fs::copy(
+            fixtures_batch.join("F-12/O-3/D-45").join(sheet),
+            batch.join("F-12/O-3/D-45").join(sheet),
+        )
+        .unwrap();
+    }
+    let out = check(&var.run(&["ingest", batch.to_str().unwrap()]), 0);
+    assert!(
+        out.contains("transparency log: 1 record(s) appended, 1 leaves in all"),
+        "{out}"
+    );
+    let old = var.dir.path().join("old-checkpoint.txt");
+    std::fs::write(&old, check(&var.run(&["checkpoint"]), 0)).unwrap();
+
+    let bundle = var.dir.path().join("bundle.json");
+    std::fs::write(
+        &bundle,
+        check(&var.run(&["evidence", "TJ-CSA/F-12/O-3/D-45"]), 0),
+    )
+    .unwrap();
+    let sheet = batch.join("F-12/O-3/D-45/0002.png");
+    // Offline: the store is moved away, and the bundle still verifies.
+    std::fs::rename(var.dir.path().join("var"), var.dir.path().join("var-away")).unwrap();
+    let out = check(
+        &var.run(&["verify", bundle.to_str().unwrap(), sheet.to_str().unwrap()]),
+        0,
+    );
+    assert!(
+        out.starts_with("verified offline: ") && out.contains("is sheet L-2 of record"),
+        "{out}"
+    );
+    let other = fixtures_batch.join("F-7/O-1/D-2/0001.jpg");
+    let out = check(
+        &var.run(&["verify", bundle.to_str().unwrap(), other.to_str().unwrap()]),
+        1,
+    );
+    assert!(out.contains("is not a master of this record"), "{out}");
+    let mut altered = std::fs::read_to_string(&bundle).unwrap();
+    altered = altered.replacen("tgk+rus+eng", "rus+tgk+eng", 1);
+    std::fs::write(&bundle, altered).unwrap();
+    let out = check(&var.run(&["verify", bundle.to_str().unwrap()]), 1);
+    assert!(out.contains("manifest signature does not verify"), "{out}");
+    std::fs::rename(var.dir.path().join("var-away"), var.dir.path().join("var")).unwrap();
+
+    // More records later: the old checkpoint is a prefix of the new log.
+    std::fs::create_dir_all(batch.join("F-7/O-1/D-2")).unwrap();
+    std::fs::copy(&other, batch.join("F-7/O-1/D-2/0001.jpg")).unwrap();
+    let out = check(
+        &var.run(&[
+            "ingest",
+            batch.to_str().unwrap(),
+            "--languages",
+            "uzb_cyrl+rus+eng",
+        ]),
+        0,
+    );
+    assert!(
+        out.contains("1 record(s) appended, 2 leaves in all"),
+        "{out}"
+    );
+    let out = check(&var.run(&["verify", "--since", old.to_str().unwrap()]), 0);
+    assert!(
+        out.starts_with("consistent: the log grew from 1 to 2 leaves"),
+        "{out}"
+    );
+    let out = check(&var.run(&["verify", "TJ-CSA/F-7/O-1/D-2"]), 0);
+    assert!(
+        out.contains("leaf 1 of the 2-leaf transparency log"),
+        "{out}"
+    );
+}

@@ -14,6 +14,7 @@ use fehrist_registry::{NewRecord, Problem, Registered, Registry};
 use fehrist_seal::{SealedManifest, StationKey, record_id, sha256};
 use fehrist_store::Store;
 
+#[derive(Debug)]
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub store_dir: PathBuf,
