@@ -342,6 +342,11 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         "record      {}\nreference   {}\n",
         manifest.record_id, passport.ref_code
     );
+    if let Some(previous) = &manifest.previous {
+        text.push_str(&format!(
+            "previous    record {previous} (this record re-scans it)\n"
+        ));
+    }
     let optional = [
         ("title", passport.title.clone()),
         ("dates", passport.dates.as_ref().map(ToString::to_string)),

@@ -86,6 +86,11 @@ pub struct PipelineInfo {
 pub struct Manifest {
     pub manifest_version: u32,
     pub record_id: RecordId,
+    /// The record this one re-scans (the newest registered under the same reference
+    /// code when it was made). Absent for a first scan, so v1 manifests without it
+    /// keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<RecordId>,
     pub passport: Passport,
     pub access: AccessLevel,
     pub pipeline: PipelineInfo,

@@ -348,9 +348,18 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         return Ok(Prepared::Failed(problems, 0));
     }
     let entry = &record.entry;
+    // A file registered before under this code with other scans: this is a re-scan.
+    let previous = cx
+        .registry
+        .records_with_ref_code(&record.ref_code)
+        .await?
+        .into_iter()
+        .next()
+        .map(|r| r.manifest.record_id);
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         record_id: id,
+        previous,
         passport: Passport {
             ref_code: record.ref_code.clone(),
             title: entry.title.clone(),

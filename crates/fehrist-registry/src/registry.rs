@@ -295,8 +295,27 @@ impl Registry {
         for id in self.index.records_with_ref_code(code)? {
             records.push(self.load(&id).await?);
         }
-        records.sort_by(|a, b| b.manifest.registered_at.cmp(&a.manifest.registered_at));
-        Ok(records)
+        // Newest first: by how many earlier versions each one points back through, then
+        // by time (two scans may be registered within the same second).
+        let depth = |record: &StoredRecord| {
+            let mut depth = 0;
+            let mut previous = record.manifest.previous.as_ref();
+            while let Some(id) = previous.filter(|_| depth < records.len()) {
+                depth += 1;
+                previous = records
+                    .iter()
+                    .find(|r| &r.manifest.record_id == id)
+                    .and_then(|r| r.manifest.previous.as_ref());
+            }
+            depth
+        };
+        let mut keyed: Vec<(usize, StoredRecord)> =
+            records.iter().map(|r| (depth(r), r.clone())).collect();
+        keyed.sort_by(|(da, a), (db, b)| {
+            db.cmp(da)
+                .then_with(|| b.manifest.registered_at.cmp(&a.manifest.registered_at))
+        });
+        Ok(keyed.into_iter().map(|(_, record)| record).collect())
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, RegistryError> {

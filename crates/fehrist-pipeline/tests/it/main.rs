@@ -237,3 +237,42 @@ async fn bad_inputs_are_reported_by_file_and_the_rest_goes_on() {
     let check = station.registry.verify_file(&png).await.unwrap();
     assert!(check.matches[0].0.is_intact());
 }
+
+#[tokio::test]
+async fn a_rescan_is_a_new_version_that_points_to_the_previous() {
+    let station = station().await;
+    let sheets = fixtures().join("batch/F-12/O-3/D-45");
+    let first = tempfile::tempdir().unwrap();
+    copy(
+        &sheets.join("0002.png"),
+        &first.path().join("F-12/O-3/D-45/0002.png"),
+    );
+    run(&station, first.path()).await;
+    let second = tempfile::tempdir().unwrap();
+    copy(
+        &sheets.join("0001.png"),
+        &second.path().join("F-12/O-3/D-45/0001.png"),
+    );
+    copy(
+        &sheets.join("0002.png"),
+        &second.path().join("F-12/O-3/D-45/0002.png"),
+    );
+    assert_eq!(run(&station, second.path()).await.registered(), 1);
+
+    let code: RefCode = "TJ-CSA/F-12/O-3/D-45".parse().unwrap();
+    let versions = station.registry.records_with_ref_code(&code).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    let (newest, oldest) = (&versions[0].manifest, &versions[1].manifest);
+    assert_eq!(newest.pages.len(), 2);
+    assert_eq!(newest.previous.as_ref(), Some(&oldest.record_id));
+    assert_eq!(oldest.previous, None);
+    // Nothing of the first version was overwritten.
+    assert!(
+        station
+            .registry
+            .verify_record(&oldest.record_id)
+            .await
+            .unwrap()
+            .is_intact()
+    );
+}

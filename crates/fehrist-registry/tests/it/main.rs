@@ -86,6 +86,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
         manifest: Manifest {
             manifest_version: MANIFEST_VERSION,
             record_id: id,
+            previous: None,
             passport: Passport {
                 ref_code,
                 title: Some("Test file".to_owned()),

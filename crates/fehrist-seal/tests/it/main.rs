@@ -47,6 +47,7 @@ fn example_manifest() -> Manifest {
     Manifest {
         manifest_version: MANIFEST_VERSION,
         record_id,
+        previous: None,
         passport: Passport {
             ref_code,
             title: Some("Кушодани мактабҳои нав".to_owned()),
