@@ -4,6 +4,7 @@
 //! verification failed), 2 an error (including inputs an ingest could not use).
 
 mod commands;
+mod keys;
 mod output;
 mod station;
 
@@ -49,6 +50,11 @@ enum Command {
     Evidence(commands::EvidenceArgs),
     /// Print the transparency log's current signed checkpoint.
     Checkpoint,
+    /// List, generate or rotate the station and registry signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: Option<keys::KeysCommand>,
+    },
     /// Rebuild the search index from the store.
     Reindex,
 }
@@ -102,6 +108,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify(&paths, args, cli.json).await,
             Command::Evidence(args) => commands::evidence(&paths, args).await,
             Command::Checkpoint => commands::checkpoint(&paths).await,
+            Command::Keys { command } => keys::keys(&paths, command, cli.json).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
         }
     });

@@ -53,6 +53,10 @@ impl Paths {
             let (key, _) = load_or_create_station_key(&self.registry_key, "unused")?;
             registry.set_log_key(key);
         }
+        for retired in self.retired_keys() {
+            let (key, _) = load_or_create_station_key(&retired, "unused")?;
+            registry.trust(key.verifier());
+        }
         Ok(registry)
     }
 

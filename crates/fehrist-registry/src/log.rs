@@ -114,7 +114,9 @@ impl Registry {
         let current = self.store.checkpoint().await?;
         let mut size = match &current {
             Some(note) => {
-                let checkpoint = open_checkpoint(note, &key.verifier())?;
+                // Opened with the key that signed it, which after a rotation is an
+                // earlier registry key.
+                let checkpoint = open_checkpoint(note, &self.checkpoint_key(note).await?)?;
                 if checkpoint.origin != origin {
                     return Err(SealError::Log {
                         what: "the stored checkpoint is of another log",

@@ -306,6 +306,30 @@ impl Store {
         Ok(())
     }
 
+    /// Every published public key, in signed-note verifier form, by key id.
+    pub async fn list_keys(&self) -> Result<Vec<(KeyId, String)>, StoreError> {
+        let prefix = Path::from("keys");
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| backend(&prefix, e))?;
+        let mut keys = Vec::with_capacity(metas.len());
+        for meta in metas {
+            if let Some(id) = meta
+                .location
+                .filename()
+                .and_then(|name| name.parse::<KeyId>().ok())
+            {
+                let text = self.get_key(&id).await?;
+                keys.push((id, text));
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
     /// A published public key, in signed-note verifier form.
     pub async fn get_key(&self, id: &KeyId) -> Result<String, StoreError> {
         let bytes = self.read(&Self::key_path(id)).await?;

@@ -302,3 +302,60 @@ fn evidence_bundles_verify_offline_and_the_log_only_grows() {
         "{out}"
     );
 }
+
+#[test]
+fn rotated_keys_still_verify_what_they_signed_and_never_print_private_keys() {
+    let var = Var::new();
+    let batch = var.dir.path().join("batch");
+    let sheets = fixtures().join("batch/F-12/O-3/D-45");
+    std::fs::create_dir_all(batch.join("F-1/O-1/D-1")).unwrap();
+    std::fs::copy(sheets.join("0001.png"), batch.join("F-1/O-1/D-1/0001.png")).unwrap();
+    check(
+        &var.run(&["ingest", batch.to_str().unwrap(), "--station", "scan-1"]),
+        0,
+    );
+    let old = var.dir.path().join("old.txt");
+    std::fs::write(&old, check(&var.run(&["checkpoint"]), 0)).unwrap();
+
+    let out = check(&var.run(&["keys", "rotate", "station"]), 0);
+    assert!(
+        out.starts_with("rotated the station key scan-1: old "),
+        "{out}"
+    );
+    check(&var.run(&["keys", "rotate", "registry"]), 0);
+    check(&var.run(&["keys", "generate", "station"]), 2);
+
+    std::fs::create_dir_all(batch.join("F-1/O-1/D-2")).unwrap();
+    std::fs::copy(sheets.join("0002.png"), batch.join("F-1/O-1/D-2/0001.png")).unwrap();
+    let out = check(
+        &var.run(&["ingest", batch.to_str().unwrap(), "--station", "scan-1"]),
+        0,
+    );
+    assert!(
+        out.contains("1 record(s) appended, 2 leaves in all"),
+        "{out}"
+    );
+
+    let first = check(&var.run(&["verify", "TJ-CSA/F-1/O-1/D-1"]), 0);
+    let second = check(&var.run(&["verify", "TJ-CSA/F-1/O-1/D-2"]), 0);
+    let key_of = |out: &str| out.split("signed by key ").nth(1).unwrap()[..8].to_owned();
+    assert_ne!(key_of(&first), key_of(&second), "{first}{second}");
+    check(&var.run(&["verify", "--since", old.to_str().unwrap()]), 0);
+
+    let listing = check(&var.run(&["keys"]), 0);
+    assert!(
+        listing.contains("retired") && listing.contains(&key_of(&first)),
+        "{listing}"
+    );
+    let published = listing.split("published in the store").nth(1).unwrap();
+    assert_eq!(
+        published.lines().filter(|l| l.starts_with("  ")).count(),
+        4,
+        "{listing}"
+    );
+    for args in [&["keys"][..], &["--json", "keys"], &["keys", "list"]] {
+        let out = var.run(args);
+        let all = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains("PRIVATE"), "{all}");
+    }
+}

@@ -119,6 +119,11 @@ async fn conformance(store: Store) {
         "station+0a0b0c0d+AAAA"
     );
 
+    assert_eq!(
+        store.list_keys().await.unwrap(),
+        vec![(key_id.clone(), "station+0a0b0c0d+AAAA".to_owned())]
+    );
+
     // The checkpoint changes only by compare-and-swap under the log lock.
     let lock = store.lock_log().await.unwrap();
     assert_eq!(store.checkpoint().await.unwrap(), None);

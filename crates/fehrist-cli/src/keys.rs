@@ -1,0 +1,171 @@
+//! `fehrist keys`: this machine's signing keys and the keys published in the store.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Subcommand, ValueEnum};
+use fehrist_registry::load_or_create_station_key;
+use serde_json::json;
+
+use crate::Answer;
+use crate::output::{print, print_json};
+use crate::station::{Paths, hostname};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Signs the manifests of the records this station ingests.
+    Station,
+    /// Signs the transparency log's checkpoints.
+    Registry,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List this machine's keys (public halves only) and the keys published in the store.
+    List,
+    /// Make a key that does not exist yet and publish it.
+    Generate {
+        role: Role,
+        /// Key name (default: the host name for a station, HOST/fehrist-log for the registry).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Replace a key with a new one of the same name. The old key is kept as retired
+    /// and stays published, so everything it signed still verifies.
+    Rotate { role: Role },
+}
+
+impl Paths {
+    fn key_file(&self, role: Role) -> &Path {
+        match role {
+            Role::Station => &self.station_key,
+            Role::Registry => &self.registry_key,
+        }
+    }
+
+    /// Retired key files (`station.key.<id>.retired`) beside the live ones.
+    pub fn retired_keys(&self) -> Vec<PathBuf> {
+        let Some(dir) = self.station_key.parent() else {
+            return Vec::new();
+        };
+        let mut retired: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "retired"))
+            .collect();
+        retired.sort();
+        retired
+    }
+}
+
+fn default_name(role: Role) -> String {
+    match role {
+        Role::Station => hostname(),
+        Role::Registry => format!("{}/fehrist-log", hostname()),
+    }
+}
+
+pub async fn keys(
+    paths: &Paths,
+    command: Option<KeysCommand>,
+    json: bool,
+) -> anyhow::Result<Answer> {
+    match command.unwrap_or(KeysCommand::List) {
+        KeysCommand::List => list(paths, json).await,
+        KeysCommand::Generate { role, name } => {
+            let file = paths.key_file(role);
+            anyhow::ensure!(
+                !file.exists(),
+                "{} exists already; use `fehrist keys rotate`",
+                file.display()
+            );
+            let registry = paths.open_registry()?;
+            let (key, _) =
+                load_or_create_station_key(file, &name.unwrap_or_else(|| default_name(role)))?;
+            registry.publish_key(&key).await?;
+            print(&format!(
+                "generated {} ({}) in {}\n",
+                key.verifier(),
+                key.id(),
+                file.display()
+            ))?;
+            Ok(Answer::Yes)
+        }
+        KeysCommand::Rotate { role } => {
+            let file = paths.key_file(role);
+            anyhow::ensure!(
+                file.exists(),
+                "there is no {} to rotate; use `fehrist keys generate`",
+                file.display()
+            );
+            let (old, _) = load_or_create_station_key(file, "unused")?;
+            let retired = PathBuf::from(format!("{}.{}.retired", file.display(), old.id()));
+            std::fs::rename(file, &retired)
+                .with_context(|| format!("retiring {}", file.display()))?;
+            let registry = paths.open_registry()?;
+            let (new, _) = load_or_create_station_key(file, old.name())?;
+            registry.publish_key(&new).await?;
+            print(&format!(
+                "rotated the {} key {}: old {} (kept as {}), new {}\n",
+                match role {
+                    Role::Station => "station",
+                    Role::Registry => "registry",
+                },
+                new.name(),
+                old.id(),
+                retired.display(),
+                new.id()
+            ))?;
+            Ok(Answer::Yes)
+        }
+    }
+}
+
+async fn list(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
+    let mut local = Vec::new();
+    for (role, file) in [
+        ("station", &paths.station_key),
+        ("registry", &paths.registry_key),
+    ] {
+        if file.exists() {
+            local.push((role, file.clone()));
+        }
+    }
+    local.extend(
+        paths
+            .retired_keys()
+            .into_iter()
+            .map(|file| ("retired", file)),
+    );
+    let mut rows = Vec::new();
+    for (role, file) in &local {
+        let (key, _) = load_or_create_station_key(file, "unused")?;
+        rows.push((
+            *role,
+            key.id().to_string(),
+            key.verifier().to_string(),
+            file.display().to_string(),
+        ));
+    }
+    let registry = paths.open_registry()?;
+    let published = registry.store().list_keys().await?;
+    if json {
+        print_json(&json!({
+            "local": rows.iter().map(|(role, id, verifier, file)| json!({"role": role, "key_id": id, "verifier_key": verifier, "file": file})).collect::<Vec<_>>(),
+            "published": published.iter().map(|(id, verifier)| json!({"key_id": id.as_str(), "verifier_key": verifier})).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        let mut text =
+            String::from("this machine (public halves; private keys stay in their 0600 files)\n");
+        for (role, id, verifier, file) in &rows {
+            text.push_str(&format!("  {role:<9}{id}  {verifier}  {file}\n"));
+        }
+        text.push_str("published in the store (keys/)\n");
+        for (id, verifier) in &published {
+            text.push_str(&format!("  {id}  {verifier}\n"));
+        }
+        print(&text)?;
+    }
+    Ok(Answer::Yes)
+}
