@@ -10,10 +10,12 @@ use fehrist_model::{AccessLevel, RecordId, RefCode};
 use fehrist_ocr::{OcrEngine, Tesseract};
 use fehrist_pipeline::{
     BatchSettings, InputProblem, Progress, RecordOutcome, Settings, discover, ingest as run_ingest,
+    now_rfc3339,
 };
+use fehrist_registry::load_or_create_station_key;
 use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
-use fehrist_seal::VerifierKey;
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
+use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -736,4 +738,70 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
         "{} record(s) could not be read back; run `fehrist verify` on them",
         failed.len()
     )
+}
+
+#[derive(Debug, Args)]
+pub struct FixityArgs {
+    /// Also write the report as canonical JSON to FILE, signed (FILE.sig) with the
+    /// registry key, or the station key on a machine without one.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+}
+
+pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let bar = ProgressBar::new(0);
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} records · {per_sec:.1} · {elapsed}")
+            .expect("the template is valid"),
+    );
+    let report = registry
+        .fixity(now_rfc3339, |_, total| {
+            bar.set_length(total as u64);
+            bar.inc(1);
+        })
+        .await?;
+    bar.finish_and_clear();
+    if let Some(path) = &args.report {
+        let key_file = [&paths.registry_key, &paths.station_key]
+            .into_iter()
+            .find(|file| file.exists())
+            .context("no signing key on this machine to sign the report with")?;
+        let (key, _) = load_or_create_station_key(key_file, "unused")?;
+        let bytes = canonical_json("fixity report", &report)?;
+        let signature = sign_manifest_bytes(&bytes, &key);
+        std::fs::write(path, &bytes).with_context(|| format!("writing {}", shown(path)))?;
+        let sig_path = PathBuf::from(format!("{}.sig", path.display()));
+        std::fs::write(&sig_path, serde_json::to_vec(&signature)?)
+            .with_context(|| format!("writing {}", shown(&sig_path)))?;
+    }
+    if json {
+        print_json(&serde_json::to_value(&report)?)?;
+    } else {
+        let mut text = format!(
+            "fixity: {} record(s), {} stored objects re-read and re-hashed; {} damaged\n",
+            report.records_checked,
+            report.objects_checked,
+            report.damaged_records.len()
+        );
+        for damaged in &report.damaged_records {
+            let code = damaged
+                .ref_code
+                .as_ref()
+                .map_or_else(String::new, |c| format!(" ({c})"));
+            text.push_str(&format!("DAMAGED: record {}{code}\n", damaged.record_id));
+            for problem in &damaged.problems {
+                text.push_str(&format!("  {problem}\n"));
+            }
+        }
+        print(&text)?;
+    }
+    Ok(if report.damaged_records.is_empty() {
+        Answer::Yes
+    } else {
+        Answer::No
+    })
 }

@@ -50,6 +50,8 @@ enum Command {
     Evidence(commands::EvidenceArgs),
     /// Print the transparency log's current signed checkpoint.
     Checkpoint,
+    /// Re-read and re-hash every stored object; report missing or altered ones.
+    Fixity(commands::FixityArgs),
     /// List, generate or rotate the station and registry signing keys.
     Keys {
         #[command(subcommand)]
@@ -108,6 +110,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify(&paths, args, cli.json).await,
             Command::Evidence(args) => commands::evidence(&paths, args).await,
             Command::Checkpoint => commands::checkpoint(&paths).await,
+            Command::Fixity(args) => commands::fixity(&paths, args, cli.json).await,
             Command::Keys { command } => keys::keys(&paths, command, cli.json).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
         }

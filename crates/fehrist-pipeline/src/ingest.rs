@@ -409,7 +409,8 @@ fn expected_pages(path: &std::path::Path) -> u32 {
         .unwrap_or(1)
 }
 
-fn now_rfc3339() -> String {
+/// The current time in RFC 3339 UTC, whole seconds: how manifests and reports say when.
+pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());

@@ -14,7 +14,7 @@ mod ingest;
 mod settings;
 
 pub use discover::{Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover};
-pub use ingest::{IngestReport, NoProgress, Progress, RecordOutcome, ingest};
+pub use ingest::{IngestReport, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
 
 use fehrist_model::RefCode;

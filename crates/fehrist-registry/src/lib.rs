@@ -16,7 +16,8 @@ mod registry;
 
 pub use keys::load_or_create_station_key;
 pub use registry::{
-    FileCheck, NewRecord, Problem, RecordCheck, Registered, Registry, StoredRecord,
+    DamagedRecord, FileCheck, FixityReport, NewRecord, Problem, RecordCheck, Registered, Registry,
+    StoredRecord,
 };
 
 #[derive(Debug, thiserror::Error)]

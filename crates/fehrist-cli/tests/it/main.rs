@@ -153,9 +153,48 @@ fn ingest_search_show_verify_and_tamper() {
     );
     let out = check(&var.run(&["verify", scan.to_str().unwrap()]), 1);
     assert!(out.contains("fails verification"), "{out}");
+    let out = check(&var.run(&["fixity"]), 1);
+    assert!(
+        out.starts_with("fixity: 3 record(s), 20 stored objects re-read and re-hashed; 1 damaged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(TJ-CSA/F-12/O-3/D-45)") && out.contains(name),
+        "{out}"
+    );
     bytes[100] ^= 0x01;
     std::fs::write(master, &bytes).unwrap();
     check(&var.run(&["verify", "TJ-CSA/F-12/O-3/D-45"]), 0);
+    let report = var.dir.path().join("fixity.json");
+    check(
+        &var.run(&["fixity", "--report", report.to_str().unwrap()]),
+        0,
+    );
+    let bytes_of_report = std::fs::read(&report).unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&bytes_of_report).unwrap();
+    assert_eq!(
+        (
+            parsed["records_checked"].as_u64(),
+            parsed["damaged_records"].as_array().map(Vec::len)
+        ),
+        (Some(3), Some(0))
+    );
+    let signature: fehrist_model::ManifestSignature =
+        serde_json::from_slice(&std::fs::read(format!("{}.sig", report.display())).unwrap())
+            .unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(&check(&var.run(&["--json", "keys"]), 0)).unwrap();
+    let signer = keys["published"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key_id"] == signature.key_id.as_str())
+        .unwrap()["verifier_key"]
+        .as_str()
+        .unwrap()
+        .parse::<fehrist_seal::VerifierKey>()
+        .unwrap();
+    fehrist_seal::verify_manifest(&bytes_of_report, &signature, &signer).unwrap();
 
     let shown: serde_json::Value =
         serde_json::from_str(&check(&var.run(&["--json", "show", "F-7/O-1/D-2"]), 0)).unwrap();
