@@ -26,7 +26,7 @@ use crate::{Answer, default_archive, shown};
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// The batch folder: F-n/O-n/D-n/ folders of scans, optional batch.toml and inventory.csv.
-    folder: PathBuf,
+    pub folder: PathBuf,
     /// Archive code (overrides batch.toml; default $FEHRIST_ARCHIVE or TJ-CSA).
     #[arg(long)]
     archive: Option<String>,
@@ -225,7 +225,7 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// Words to find (all must match); "quoted phrases", OR, -word and prefix* work too.
-    query: String,
+    pub query: String,
     /// At most this many pages.
     #[arg(long, default_value_t = 20)]
     limit: usize,
@@ -297,7 +297,7 @@ async fn resolve(
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A record id or a reference code (TJ-CSA/F-12/O-3/D-45, or .../L-2 for one sheet).
-    record: String,
+    pub record: String,
     /// Only the OCR text, pages separated by form feeds.
     #[arg(long)]
     text: bool,
@@ -438,6 +438,36 @@ pub struct VerifyArgs {
     trust: Vec<String>,
 }
 
+impl VerifyArgs {
+    /// An evidence bundle is checked offline, without the registry.
+    pub fn is_offline(&self) -> bool {
+        self.target.as_deref().is_some_and(|target| {
+            looks_like_json(std::path::Path::new(target)) && {
+                std::fs::read(target).is_ok_and(|bytes| evidence_bundle(&bytes).is_some())
+            }
+        })
+    }
+
+    /// What is verified, for the audit log.
+    pub fn describe(&self) -> String {
+        match (&self.since, &self.target) {
+            (Some(old), _) => format!("--since {}", old.display()),
+            (None, Some(target)) => target.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Whether a file starts like a JSON object, read without loading a large scan whole.
+fn looks_like_json(path: &std::path::Path) -> bool {
+    use std::io::Read as _;
+    let mut first = [0u8; 1];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut first))
+        .is_ok()
+        && first[0] == b'{'
+}
+
 /// The bytes as an evidence bundle, if they are one.
 fn evidence_bundle(bytes: &[u8]) -> Option<EvidenceBundle> {
     let bundle: EvidenceBundle = serde_json::from_slice(bytes).ok()?;
@@ -549,7 +579,7 @@ async fn verify_since(paths: &Paths, old: &std::path::Path, json: bool) -> anyho
 #[derive(Debug, Args)]
 pub struct EvidenceArgs {
     /// A record id or reference code.
-    record: String,
+    pub record: String,
 }
 
 pub async fn evidence(paths: &Paths, args: EvidenceArgs) -> anyhow::Result<Answer> {

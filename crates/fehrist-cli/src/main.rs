@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 a valid negative answer (no match, not registered,
 //! verification failed), 2 an error (including inputs an ingest could not use).
 
+mod audit;
 mod commands;
 mod keys;
 mod output;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use fehrist_model::AuditOutcome;
 
 /// Fehrist: scans in, signed and searchable archive records out.
 #[derive(Debug, Parser)]
@@ -52,6 +54,8 @@ enum Command {
     Checkpoint,
     /// Re-read and re-hash every stored object; report missing or altered ones.
     Fixity(commands::FixityArgs),
+    /// List the audit trail (every action on this registry) and check it is whole.
+    Audit(audit::AuditArgs),
     /// List, generate or rotate the station and registry signing keys.
     Keys {
         #[command(subcommand)]
@@ -59,6 +63,26 @@ enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+}
+
+impl Command {
+    /// What the audit log records for this command (action, role, target); `None` for
+    /// an evidence bundle checked offline, which touches no registry.
+    fn audited(&self) -> Option<(&'static str, &'static str, String)> {
+        Some(match self {
+            Command::Ingest(args) => ("ingest", "archivist", args.folder.display().to_string()),
+            Command::Search(args) => ("search", "reader", args.query.clone()),
+            Command::Show(args) => ("show", "reader", args.record.clone()),
+            Command::Verify(args) if args.is_offline() => return None,
+            Command::Verify(args) => ("verify", "auditor", args.describe()),
+            Command::Evidence(args) => ("evidence", "auditor", args.record.clone()),
+            Command::Checkpoint => ("checkpoint", "auditor", "log".to_owned()),
+            Command::Fixity(_) => ("fixity", "auditor", "store".to_owned()),
+            Command::Audit(_) => ("audit", "auditor", "audit log".to_owned()),
+            Command::Keys { command } => ("keys", "admin", format!("{command:?}")),
+            Command::Reindex => ("reindex", "admin", "index".to_owned()),
+        })
+    }
 }
 
 /// Outcome of a command that ran: success, or a valid "no".
@@ -102,6 +126,7 @@ fn main() -> ExitCode {
         }
     };
     let paths = station::Paths::for_store(&cli.store);
+    let audited = cli.command.audited();
     let result = runtime.block_on(async {
         match cli.command {
             Command::Ingest(args) => commands::ingest(&paths, args, cli.json).await,
@@ -111,10 +136,23 @@ fn main() -> ExitCode {
             Command::Evidence(args) => commands::evidence(&paths, args).await,
             Command::Checkpoint => commands::checkpoint(&paths).await,
             Command::Fixity(args) => commands::fixity(&paths, args, cli.json).await,
+            Command::Audit(args) => audit::audit(&paths, args, cli.json).await,
             Command::Keys { command } => keys::keys(&paths, command, cli.json).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
         }
     });
+    // Every action on the registry is written to the audit log, whatever its outcome.
+    if let Some((action, role, target)) = audited {
+        let outcome = match &result {
+            Ok(Answer::Yes) => AuditOutcome::Success,
+            Ok(Answer::No) => AuditOutcome::Negative,
+            Err(_) => AuditOutcome::Error,
+        };
+        if let Err(error) = runtime.block_on(audit::record(&paths, action, role, target, outcome)) {
+            eprintln!("fehrist: the action could not be written to the audit log: {error:#}");
+            return ExitCode::from(2);
+        }
+    }
     match result {
         Ok(Answer::Yes) => ExitCode::SUCCESS,
         Ok(Answer::No) => ExitCode::from(1),

@@ -3,17 +3,19 @@
 //! Pure data and rules: no I/O, no clock, no randomness. Times and keys are passed in
 //! by the callers that own them. The main types are [`RefCode`] (`TJ-CSA/F-12/O-3/D-45`),
 //! [`Passport`] (ISAD(G) essentials), [`Manifest`] (what a record's signature covers),
-//! [`AccessLevel`] and the validated identifiers [`Digest`], [`RecordId`], [`KeyId`].
+//! [`AccessLevel`], [`AuditEvent`] and the validated identifiers [`Digest`], [`RecordId`], [`KeyId`].
 //!
 //! Hashing and signing live in `fehrist-seal`; this crate only names their results.
 
 mod access;
+mod audit;
 mod ids;
 mod manifest;
 mod passport;
 mod refcode;
 
 pub use access::{AccessLevel, AccessLevelError};
+pub use audit::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
     BlobRef, BlobRole, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page, PageWords,

@@ -10,6 +10,7 @@
 //! is read from the store's `keys/`, and if this machine holds the station key of the
 //! same id, the two must agree, so a key swapped in the store is caught locally.
 
+mod audit;
 mod keys;
 mod log;
 mod registry;

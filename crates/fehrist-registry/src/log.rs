@@ -10,11 +10,11 @@ use bytes::Bytes;
 use fehrist_model::{KeyId, RecordId};
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle, LogInclusion, encode_hash};
 use fehrist_seal::log::{
-    EMPTY_ROOT, Need, TreeHashes, VerifiedCheckpoint, check_consistency, check_inclusion,
+    Append, EMPTY_ROOT, Need, TreeHashes, VerifiedCheckpoint, check_consistency, check_inclusion,
     checkpoint_signers, log_entry, open_checkpoint, sign_checkpoint,
 };
-use fehrist_seal::{SealError, VerifierKey};
-use fehrist_store::StoreError;
+use fehrist_seal::{SealError, StationKey, VerifierKey};
+use fehrist_store::{LogLock, LogName, StoreError};
 
 use crate::{Registry, RegistryError};
 
@@ -48,8 +48,9 @@ pub struct Consistency {
 }
 
 impl Registry {
-    async fn resolve<T>(
+    pub(crate) async fn resolve<T>(
         &self,
+        log: LogName,
         hashes: &mut TreeHashes,
         mut ask: impl FnMut(&mut TreeHashes) -> Result<Need<T>, SealError>,
     ) -> Result<T, RegistryError> {
@@ -58,7 +59,7 @@ impl Registry {
                 Need::Done(value) => return Ok(value),
                 Need::Tiles(tiles) => {
                     for tile in tiles {
-                        let data = self.store.get_log_object(&tile.path()).await?;
+                        let data = self.store.get_log_object(log, &tile.path()).await?;
                         hashes.add_tile(tile, data.to_vec())?;
                     }
                 }
@@ -68,7 +69,7 @@ impl Registry {
 
     /// The public key of a checkpoint's signer: the registry's own when it holds it,
     /// else the one published under the key id (checked against trusted keys).
-    async fn checkpoint_key(&self, note: &[u8]) -> Result<VerifierKey, RegistryError> {
+    pub(crate) async fn checkpoint_key(&self, note: &[u8]) -> Result<VerifierKey, RegistryError> {
         let signers = checkpoint_signers(note)?;
         let Some((_, id)) = signers.first() else {
             return Err(SealError::Log {
@@ -91,9 +92,16 @@ impl Registry {
         }
     }
 
-    /// The current checkpoint, its signature checked; `None` for an empty log.
+    /// The record log's current checkpoint, its signature checked; `None` while empty.
     pub async fn current_checkpoint(&self) -> Result<Option<CurrentCheckpoint>, RegistryError> {
-        let Some(note) = self.store.checkpoint().await? else {
+        self.current_checkpoint_of(LogName::Records).await
+    }
+
+    pub(crate) async fn current_checkpoint_of(
+        &self,
+        log: LogName,
+    ) -> Result<Option<CurrentCheckpoint>, RegistryError> {
+        let Some(note) = self.store.checkpoint(log).await? else {
             return Ok(None);
         };
         let key = self.checkpoint_key(&note).await?;
@@ -110,8 +118,8 @@ impl Registry {
     pub async fn sequence(&self) -> Result<Sequenced, RegistryError> {
         let key = self.log_key.as_ref().ok_or(RegistryError::NoLogKey)?;
         let origin = key.name().to_owned();
-        let lock = self.store.lock_log().await?;
-        let current = self.store.checkpoint().await?;
+        let lock = self.store.lock_log(LogName::Records).await?;
+        let current = self.store.checkpoint(LogName::Records).await?;
         let mut size = match &current {
             Some(note) => {
                 // Opened with the key that signed it, which after a rotation is an
@@ -128,7 +136,7 @@ impl Registry {
             None => 0,
         };
         let pending = self.store.list_pending().await?;
-        let sequenced = match self.store.get_log_object(SEQUENCED).await {
+        let sequenced = match self.store.get_log_object(LogName::Records, SEQUENCED).await {
             Ok(bytes) => String::from_utf8_lossy(&bytes).trim().parse().unwrap_or(0),
             Err(StoreError::Missing { .. }) => 0,
             Err(e) => return Err(e.into()),
@@ -138,7 +146,9 @@ impl Registry {
         if sequenced < size && !pending.is_empty() {
             let mut hashes = TreeHashes::new(size);
             for index in sequenced..size {
-                let entry = self.resolve(&mut hashes, |h| Ok(h.entry(index))).await?;
+                let entry = self
+                    .resolve(LogName::Records, &mut hashes, |h| Ok(h.entry(index)))
+                    .await?;
                 tail.insert(entry, index);
             }
         }
@@ -163,16 +173,8 @@ impl Registry {
         }
         if !waiting.is_empty() {
             let entries: Vec<Vec<u8>> = waiting.iter().map(|(_, entry)| entry.clone()).collect();
-            let mut hashes = TreeHashes::new(size);
-            let append = self.resolve(&mut hashes, |h| h.append(&entries)).await?;
-            for (path, data) in append.tiles {
-                self.store
-                    .put_log_object(&lock, &path, Bytes::from(data))
-                    .await?;
-            }
-            let note = sign_checkpoint(&origin, append.size, &append.root, key)?;
-            self.store
-                .swap_checkpoint(&lock, current.as_ref(), Bytes::from(note))
+            let append = self
+                .append_entries(&lock, current.as_ref(), size, &entries, &origin, key)
                 .await?;
             for (offset, (id, _)) in waiting.iter().enumerate() {
                 self.store
@@ -194,6 +196,33 @@ impl Registry {
         })
     }
 
+    /// Appends entries to the locked log: tiles beyond the checkpoint first, then the
+    /// checkpoint swap that commits them.
+    pub(crate) async fn append_entries(
+        &self,
+        lock: &LogLock,
+        current: Option<&Bytes>,
+        size: u64,
+        entries: &[Vec<u8>],
+        origin: &str,
+        key: &StationKey,
+    ) -> Result<Append, RegistryError> {
+        let mut hashes = TreeHashes::new(size);
+        let append = self
+            .resolve(lock.log(), &mut hashes, |h| h.append(entries))
+            .await?;
+        for (path, data) in &append.tiles {
+            self.store
+                .put_log_object(lock, path, Bytes::copy_from_slice(data))
+                .await?;
+        }
+        let note = sign_checkpoint(origin, append.size, &append.root, key)?;
+        self.store
+            .swap_checkpoint(lock, current, Bytes::from(note))
+            .await?;
+        Ok(append)
+    }
+
     /// An evidence bundle for a sequenced record, against the current checkpoint.
     pub async fn evidence(&self, id: &RecordId) -> Result<EvidenceBundle, RegistryError> {
         let record = self.load(id).await?;
@@ -209,7 +238,7 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotSequenced { id: id.clone() })?;
         let mut hashes = TreeHashes::new(current.checkpoint.size);
         let proof = self
-            .resolve(&mut hashes, |h| h.inclusion_proof(index))
+            .resolve(LogName::Records, &mut hashes, |h| h.inclusion_proof(index))
             .await?;
         let station_key = self.published_key(&record.signature.key_id).await?;
         Ok(EvidenceBundle {
@@ -259,8 +288,10 @@ impl Registry {
             Vec::new()
         } else {
             let mut hashes = TreeHashes::new(new.size);
-            self.resolve(&mut hashes, |h| h.consistency_proof(old.size))
-                .await?
+            self.resolve(LogName::Records, &mut hashes, |h| {
+                h.consistency_proof(old.size)
+            })
+            .await?
         };
         let old_root = if old.size == 0 { EMPTY_ROOT } else { old.root };
         check_consistency(&proof, new.size, &new.root, old.size, &old_root).map_err(|_| {
@@ -300,7 +331,7 @@ impl Registry {
         }
         let mut hashes = TreeHashes::new(size);
         let proof = self
-            .resolve(&mut hashes, |h| h.inclusion_proof(index))
+            .resolve(LogName::Records, &mut hashes, |h| h.inclusion_proof(index))
             .await
             .map_err(|e| format!("log tiles: {}", crate::chain(&e)))?;
         check_inclusion(&proof, size, &current.checkpoint.root, index, &log_entry(manifest))

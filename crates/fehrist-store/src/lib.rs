@@ -8,6 +8,7 @@
 //! log/checkpoint                      the log's signed checkpoint: the one mutable object
 //! log/tile/…                          C2SP tlog-tiles hash tiles and entry bundles
 //! log/pending/<record-id>             a signed record waiting to be sequenced
+//! audit/checkpoint, audit/tile/…      the audit log: one entry per user action
 //! records/<record-id>/leaf            its leaf index, once sequenced
 //! ```
 //!
@@ -83,16 +84,43 @@ pub struct Store {
 
 #[derive(Debug, Clone)]
 enum LockKind {
-    /// A lock file beside the objects: excludes other processes too.
+    /// Lock files in this folder, beside the objects: excludes other processes too.
     File(PathBuf),
-    Memory(Arc<Mutex<()>>),
+    /// One mutex per log.
+    Memory(Arc<[Arc<Mutex<()>>; 2]>),
 }
 
-/// Held while a sequencer appends to the log; the checkpoint can only be swapped
-/// through it. Dropping it releases the lock.
+/// The store's two transparency logs, of the same C2SP kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogName {
+    /// Registered records, under `log/`.
+    Records,
+    /// Audit events, under `audit/`.
+    Audit,
+}
+
+impl LogName {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Records => "log",
+            Self::Audit => "audit",
+        }
+    }
+}
+
+/// Held while a sequencer appends to a log; that log's checkpoint and tiles can only
+/// be written through it. Dropping it releases the lock.
 #[derive(Debug)]
 pub struct LogLock {
+    log: LogName,
     _held: Held,
+}
+
+impl LogLock {
+    /// The log this lock is for.
+    pub fn log(&self) -> LogName {
+        self.log
+    }
 }
 
 /// What keeps the lock taken until it is dropped.
@@ -140,7 +168,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(local),
             url: url.to_owned(),
-            lock: LockKind::File(folder.join("log.lock")),
+            lock: LockKind::File(folder),
         })
     }
 
@@ -148,7 +176,10 @@ impl Store {
         Store {
             inner: Arc::new(InMemory::new()),
             url: "memory://".to_owned(),
-            lock: LockKind::Memory(Arc::new(Mutex::new(()))),
+            lock: LockKind::Memory(Arc::new([
+                Arc::new(Mutex::new(())),
+                Arc::new(Mutex::new(())),
+            ])),
         }
     }
 
@@ -336,15 +367,17 @@ impl Store {
         Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
     }
 
-    /// Takes the log lock, waiting for another sequencer to finish.
-    pub async fn lock_log(&self) -> Result<LogLock, StoreError> {
+    /// Takes a log's lock, waiting for another sequencer to finish.
+    pub async fn lock_log(&self, log: LogName) -> Result<LogLock, StoreError> {
         match &self.lock {
-            LockKind::Memory(mutex) => Ok(LogLock {
+            LockKind::Memory(mutexes) => Ok(LogLock {
+                log,
                 _held: Held::Memory {
-                    _guard: Arc::clone(mutex).lock_owned().await,
+                    _guard: Arc::clone(&mutexes[log as usize]).lock_owned().await,
                 },
             }),
-            LockKind::File(path) => {
+            LockKind::File(folder) => {
+                let path = &folder.join(format!("{}.lock", log.prefix()));
                 let lock_error = |source: std::io::Error| StoreError::Backend {
                     path: path.display().to_string(),
                     source: Box::new(source),
@@ -367,19 +400,20 @@ impl Store {
                     }
                 }
                 Ok(LogLock {
+                    log,
                     _held: Held::File { _locked: file },
                 })
             }
         }
     }
 
-    fn checkpoint_path() -> Path {
-        Path::from("log/checkpoint")
+    fn checkpoint_path(log: LogName) -> Path {
+        Path::from(format!("{}/checkpoint", log.prefix()))
     }
 
-    /// The log's signed checkpoint, if the log has one.
-    pub async fn checkpoint(&self) -> Result<Option<Bytes>, StoreError> {
-        match self.read(&Self::checkpoint_path()).await {
+    /// A log's signed checkpoint, if the log has one.
+    pub async fn checkpoint(&self, log: LogName) -> Result<Option<Bytes>, StoreError> {
+        match self.read(&Self::checkpoint_path(log)).await {
             Ok(bytes) => Ok(Some(bytes)),
             Err(StoreError::Missing { .. }) => Ok(None),
             Err(e) => Err(e),
@@ -390,12 +424,12 @@ impl Store {
     /// commits an append. The lock proves no other sequencer is between read and write.
     pub async fn swap_checkpoint(
         &self,
-        _lock: &LogLock,
+        lock: &LogLock,
         expected: Option<&Bytes>,
         new: Bytes,
     ) -> Result<(), StoreError> {
-        let path = Self::checkpoint_path();
-        if self.checkpoint().await?.as_ref() != expected {
+        let path = Self::checkpoint_path(lock.log);
+        if self.checkpoint(lock.log).await?.as_ref() != expected {
             return Err(StoreError::Conflict {
                 path: path.to_string(),
             });
@@ -407,16 +441,17 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a log object (path relative to `log/`): a tile, an entry bundle, or the
-    /// sequencer's own bookkeeping. Tiles beyond the checkpoint may be rewritten by the
-    /// next append after a crash, so this overwrites; only the lock holder calls it.
+    /// Writes an object of the locked log (path relative to its prefix): a tile, an
+    /// entry bundle, or the sequencer's own bookkeeping. Tiles beyond the checkpoint may
+    /// be rewritten by the next append after a crash, so this overwrites; only the lock
+    /// holder calls it.
     pub async fn put_log_object(
         &self,
-        _lock: &LogLock,
+        lock: &LogLock,
         path: &str,
         bytes: Bytes,
     ) -> Result<(), StoreError> {
-        let path = Path::from(format!("log/{path}"));
+        let path = Path::from(format!("{}/{path}", lock.log.prefix()));
         self.inner
             .put(&path, PutPayload::from(bytes))
             .await
@@ -424,8 +459,9 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_log_object(&self, path: &str) -> Result<Bytes, StoreError> {
-        self.read(&Path::from(format!("log/{path}"))).await
+    pub async fn get_log_object(&self, log: LogName, path: &str) -> Result<Bytes, StoreError> {
+        self.read(&Path::from(format!("{}/{path}", log.prefix())))
+            .await
     }
 
     fn pending_path(id: &RecordId) -> Path {

@@ -398,3 +398,80 @@ fn rotated_keys_still_verify_what_they_signed_and_never_print_private_keys() {
         assert!(!all.contains("PRIVATE"), "{all}");
     }
 }
+
+#[test]
+fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
+    let var = Var::new();
+    let run = |args: &[&str], actor: &str| {
+        Command::new(env!("CARGO_BIN_EXE_fehrist"))
+            .args(args)
+            .current_dir(var.dir.path())
+            .env_remove("FEHRIST_STORE")
+            .env("FEHRIST_ACTOR", actor)
+            .env("FEHRIST_AGENCY", "Ministry of Justice")
+            .output()
+            .unwrap()
+    };
+    check(&run(&["search", "бойгониҳо"], "reader-1"), 1);
+    check(&run(&["show", "TJ-CSA/F-1/O-1/D-1"], "reader-1"), 1);
+    check(&run(&["search", "title:("], "reader-2"), 2);
+    check(&run(&["fixity"], "auditor-1"), 0);
+    let trail: serde_json::Value =
+        serde_json::from_str(&check(&run(&["--json", "audit"], "auditor-1"), 0)).unwrap();
+    assert_eq!(trail["intact"], true);
+    let events = trail["events"].as_array().unwrap();
+    let seen: Vec<(String, String, String, String)> = events
+        .iter()
+        .map(|e| {
+            let e = &e["event"];
+            let field = |k: &str| e[k].as_str().unwrap().to_owned();
+            (
+                field("actor"),
+                field("action"),
+                field("target"),
+                field("outcome"),
+            )
+        })
+        .collect();
+    let expected = [
+        ("reader-1", "search", "бойгониҳо", "negative"),
+        ("reader-1", "show", "TJ-CSA/F-1/O-1/D-1", "negative"),
+        ("reader-2", "search", "title:(", "error"),
+        ("auditor-1", "fixity", "store", "success"),
+    ];
+    assert_eq!(seen.len(), expected.len(), "{seen:?}");
+    for (got, want) in seen.iter().zip(expected) {
+        assert_eq!(
+            (
+                got.0.as_str(),
+                got.1.as_str(),
+                got.2.as_str(),
+                got.3.as_str()
+            ),
+            want
+        );
+    }
+    assert_eq!(events[0]["event"]["agency"], "Ministry of Justice");
+    assert_eq!(events[0]["event"]["role"], "reader");
+
+    let out = check(&run(&["audit", "--actor", "reader-1"], "auditor-1"), 0);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("reader-1@")).count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("audit log intact: 5 event(s)"), "{out}");
+
+    // Rewrite who searched: the audit log no longer matches its signed checkpoint.
+    let bundle = var.dir.path().join("var/store/audit/tile/entries/000.p/6");
+    let tampered = std::fs::read(&bundle).unwrap();
+    let at = tampered.windows(8).position(|w| w == b"reader-2").unwrap();
+    let mut bytes = tampered.clone();
+    bytes[at + 7] = b'3';
+    std::fs::write(&bundle, &bytes).unwrap();
+    let out = check(&run(&["audit"], "auditor-1"), 1);
+    assert!(
+        out.contains("AUDIT LOG DAMAGED") && out.contains("event 2: altered"),
+        "{out}"
+    );
+}

@@ -243,3 +243,58 @@ async fn without_a_log_key_nothing_is_sequenced() {
     ));
     let _: &Registry = &f.registry;
 }
+
+fn event(n: u32, action: &str) -> fehrist_model::AuditEvent {
+    fehrist_model::AuditEvent {
+        event_version: fehrist_model::AUDIT_EVENT_VERSION,
+        time: format!("2026-11-21T10:00:{:02}Z", n % 60),
+        actor: "n.karimova".to_owned(),
+        agency: "Ministry of Justice".to_owned(),
+        role: "reader".to_owned(),
+        action: action.to_owned(),
+        target: format!("query {n}"),
+        outcome: fehrist_model::AuditOutcome::Success,
+        client: "cli@test".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn audit_events_are_logged_and_an_altered_or_deleted_one_is_caught() {
+    let f = logged_fixture().await;
+    for n in 0..300 {
+        assert_eq!(
+            f.registry.record_event(&event(n, "search")).await.unwrap(),
+            u64::from(n)
+        );
+    }
+    let trail = f.registry.audit_trail().await.unwrap();
+    assert!(trail.problems.is_empty(), "{:?}", trail.problems);
+    assert_eq!((trail.size, trail.events.len()), (300, 300));
+    assert_eq!(trail.events[299].1, event(299, "search"));
+    // The record log is untouched by audit events.
+    assert!(f.registry.current_checkpoint().await.unwrap().is_none());
+
+    // Alter one event inside the entry bundle: same length, other content.
+    let bundle = f.store_dir.join("audit/tile/entries/000");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(8).position(|w| w == b"query 17").unwrap();
+    bytes[at + 6] = b'8';
+    std::fs::write(&bundle, &bytes).unwrap();
+    let trail = f.registry.audit_trail().await.unwrap();
+    assert_eq!(
+        trail.problems,
+        vec!["event 17: altered or removed (it no longer matches the signed checkpoint)"]
+    );
+
+    // Delete the last event's entry bundle: the trail says it cannot be read.
+    std::fs::remove_file(f.store_dir.join("audit/tile/entries/001.p/44")).unwrap();
+    let trail = f.registry.audit_trail().await.unwrap();
+    assert!(
+        trail
+            .problems
+            .iter()
+            .any(|p| p.starts_with("event 256: cannot be read")),
+        "{:?}",
+        trail.problems
+    );
+}

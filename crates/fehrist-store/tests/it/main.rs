@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use fehrist_model::{Digest, KeyId, RecordId};
-use fehrist_store::{Store, StoreError, Written};
+use fehrist_store::{LogName, Store, StoreError, Written};
 
 fn digest(n: u8) -> Digest {
     Digest::from_bytes(&[n; 32]).unwrap()
@@ -125,8 +125,8 @@ async fn conformance(store: Store) {
     );
 
     // The checkpoint changes only by compare-and-swap under the log lock.
-    let lock = store.lock_log().await.unwrap();
-    assert_eq!(store.checkpoint().await.unwrap(), None);
+    let lock = store.lock_log(LogName::Records).await.unwrap();
+    assert_eq!(store.checkpoint(LogName::Records).await.unwrap(), None);
     let first = Bytes::from_static(b"checkpoint 1");
     store
         .swap_checkpoint(&lock, None, first.clone())
@@ -143,7 +143,7 @@ async fn conformance(store: Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.checkpoint().await.unwrap(),
+        store.checkpoint(LogName::Records).await.unwrap(),
         Some(Bytes::from_static(b"checkpoint 2"))
     );
     store
@@ -155,10 +155,24 @@ async fn conformance(store: Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.get_log_object("tile/0/000.p/1").await.unwrap(),
+        store
+            .get_log_object(LogName::Records, "tile/0/000.p/1")
+            .await
+            .unwrap(),
         Bytes::from_static(b"b")
     );
-    drop(lock);
+    // The audit log is a separate log with its own lock and checkpoint.
+    let audit = store.lock_log(LogName::Audit).await.unwrap();
+    assert_eq!(store.checkpoint(LogName::Audit).await.unwrap(), None);
+    store
+        .swap_checkpoint(&audit, None, Bytes::from_static(b"audit 1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.checkpoint(LogName::Records).await.unwrap(),
+        Some(Bytes::from_static(b"checkpoint 2"))
+    );
+    drop((lock, audit));
 
     // Pending records and leaf indexes.
     store
@@ -191,8 +205,8 @@ async fn the_log_lock_excludes_a_second_holder() {
     let url = format!("file://{}", dir.path().display());
     let a = Store::open(&url).unwrap();
     let b = Store::open(&url).unwrap();
-    let held = a.lock_log().await.unwrap();
-    let waiter = tokio::spawn(async move { b.lock_log().await.map(drop) });
+    let held = a.lock_log(LogName::Records).await.unwrap();
+    let waiter = tokio::spawn(async move { b.lock_log(LogName::Records).await.map(drop) });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(
         !waiter.is_finished(),

@@ -1,0 +1,110 @@
+//! Writing every command to the audit log, and `fehrist audit` to read it back.
+
+use clap::Args;
+use fehrist_model::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
+use fehrist_pipeline::now_rfc3339;
+use serde_json::json;
+
+use crate::Answer;
+use crate::output::{print, print_json};
+use crate::station::{Paths, hostname};
+
+/// Who is acting: `FEHRIST_ACTOR`, else the login name.
+fn actor() -> String {
+    std::env::var("FEHRIST_ACTOR")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+/// Appends one event for a command that ran. The first event on a machine makes its
+/// registry key, which signs the audit checkpoints.
+pub async fn record(
+    paths: &Paths,
+    action: &str,
+    role: &str,
+    target: String,
+    outcome: AuditOutcome,
+) -> anyhow::Result<()> {
+    let mut registry = paths.open_registry()?;
+    paths.ensure_registry_key(&mut registry).await?;
+    let event = AuditEvent {
+        event_version: AUDIT_EVENT_VERSION,
+        time: now_rfc3339(),
+        actor: actor(),
+        agency: std::env::var("FEHRIST_AGENCY").unwrap_or_else(|_| "local".to_owned()),
+        role: role.to_owned(),
+        action: action.to_owned(),
+        target,
+        outcome,
+        client: format!("cli@{}", hostname()),
+    };
+    registry.record_event(&event).await?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only events of this action (ingest, search, show, verify, …).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only events by this actor.
+    #[arg(long)]
+    actor: Option<String>,
+    /// Only the last N matching events.
+    #[arg(long)]
+    last: Option<usize>,
+}
+
+pub async fn audit(paths: &Paths, args: AuditArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let trail = registry.audit_trail().await?;
+    let mut events: Vec<&(u64, AuditEvent)> = trail
+        .events
+        .iter()
+        .filter(|(_, e)| args.action.as_deref().is_none_or(|a| e.action == a))
+        .filter(|(_, e)| args.actor.as_deref().is_none_or(|a| e.actor == a))
+        .collect();
+    if let Some(last) = args.last {
+        events = events.split_off(events.len().saturating_sub(last));
+    }
+    if json {
+        print_json(&json!({
+            "size": trail.size,
+            "intact": trail.problems.is_empty(),
+            "problems": trail.problems,
+            "events": events.iter().map(|(i, e)| json!({"index": i, "event": e})).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        let mut text = String::new();
+        for (index, e) in &events {
+            text.push_str(&format!(
+                "{index:>6}  {}  {}@{} ({})  {} {:?}  {}  from {}\n",
+                e.time,
+                e.actor,
+                e.agency,
+                e.role,
+                e.action,
+                e.target,
+                e.outcome.as_str(),
+                e.client
+            ));
+        }
+        if trail.problems.is_empty() {
+            text.push_str(&format!(
+                "audit log intact: {} event(s), each checked against the signed checkpoint\n",
+                trail.size
+            ));
+        } else {
+            text.push_str("AUDIT LOG DAMAGED:\n");
+            for problem in &trail.problems {
+                text.push_str(&format!("  {problem}\n"));
+            }
+        }
+        print(&text)?;
+    }
+    Ok(if trail.problems.is_empty() {
+        Answer::Yes
+    } else {
+        Answer::No
+    })
+}
