@@ -812,11 +812,18 @@ pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Resu
         print_json(&serde_json::to_value(&report)?)?;
     } else {
         let mut text = format!(
-            "fixity: {} record(s), {} stored objects re-read and re-hashed; {} damaged\n",
+            "fixity: {} record(s), {} stored objects re-read and re-hashed; {} damaged, {} missing\n",
             report.records_checked,
             report.objects_checked,
-            report.damaged_records.len()
+            report.damaged_records.len(),
+            report.missing_records.len()
         );
+        for missing in &report.missing_records {
+            text.push_str(&format!(
+                "MISSING: leaf {} of the transparency log (manifest sha256:{}) has no record in the store\n",
+                missing.leaf_index, missing.manifest_sha256
+            ));
+        }
         for damaged in &report.damaged_records {
             let code = damaged
                 .ref_code
@@ -829,9 +836,11 @@ pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Resu
         }
         print(&text)?;
     }
-    Ok(if report.damaged_records.is_empty() {
-        Answer::Yes
-    } else {
-        Answer::No
-    })
+    Ok(
+        if report.damaged_records.is_empty() && report.missing_records.is_empty() {
+            Answer::Yes
+        } else {
+            Answer::No
+        },
+    )
 }

@@ -17,8 +17,8 @@ mod registry;
 
 pub use keys::load_or_create_station_key;
 pub use registry::{
-    DamagedRecord, FileCheck, FixityReport, NewRecord, Problem, RecordCheck, Registered, Registry,
-    StoredRecord,
+    DamagedRecord, FileCheck, FixityReport, MissingRecord, NewRecord, Problem, RecordCheck,
+    Registered, Registry, StoredRecord,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -499,6 +499,15 @@ pub struct FixityReport {
     pub records_checked: usize,
     pub objects_checked: usize,
     pub damaged_records: Vec<DamagedRecord>,
+    /// Leaves of the transparency log whose record is gone from the store.
+    pub missing_records: Vec<MissingRecord>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MissingRecord {
+    pub leaf_index: u64,
+    /// The log entry: the SHA-256 of the manifest that was registered there.
+    pub manifest_sha256: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -527,7 +536,9 @@ impl Registry {
             records_checked: 0,
             objects_checked: 0,
             damaged_records: Vec::new(),
+            missing_records: Vec::new(),
         };
+        let mut leaves = std::collections::HashSet::new();
         for id in &ids {
             let check = match self.verify_record(id).await {
                 Ok(check) => check,
@@ -538,12 +549,31 @@ impl Registry {
             };
             report.records_checked += 1;
             report.objects_checked += check.objects_checked;
+            if let Some((leaf, _)) = check.log {
+                leaves.insert(leaf);
+            }
             each(&check, ids.len());
             if !check.is_intact() {
                 report.damaged_records.push(DamagedRecord {
                     record_id: check.id.clone(),
                     ref_code: check.ref_code.clone(),
                     problems: check.problems.iter().map(ToString::to_string).collect(),
+                });
+            }
+        }
+        // Every leaf of the log must still have its record: one deleted from the store
+        // leaves its entry behind in the log, which cannot be rewritten.
+        if let Some(current) = self.current_checkpoint().await? {
+            let mut hashes = fehrist_seal::log::TreeHashes::new(current.checkpoint.size);
+            for leaf in (0..current.checkpoint.size).filter(|leaf| !leaves.contains(leaf)) {
+                let entry = self
+                    .resolve(fehrist_store::LogName::Records, &mut hashes, |h| {
+                        Ok(h.entry(leaf))
+                    })
+                    .await?;
+                report.missing_records.push(MissingRecord {
+                    leaf_index: leaf,
+                    manifest_sha256: entry.iter().map(|b| format!("{b:02x}")).collect(),
                 });
             }
         }

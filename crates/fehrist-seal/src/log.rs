@@ -421,16 +421,21 @@ pub fn sign_checkpoint(
         Checkpoint::new(origin, size, tlog_tiles::Hash(*root), "").map_err(|_| SealError::Log {
             what: "checkpoint origin is not valid",
         })?;
+    sign_note(&checkpoint.to_bytes(), key)
+}
+
+/// Signs a text as a C2SP signed note: the text, a blank line, and one signature line.
+pub fn sign_note(text: &[u8], key: &StationKey) -> Result<Vec<u8>, SealError> {
     let signer =
         StandardSigner::new(&key.to_signer_string()).map_err(|_| SealError::KeyFormat {
             what: "signer",
             reason: "signed_note refused the key",
         })?;
-    let mut note = Note::new(&checkpoint.to_bytes(), &[]).map_err(|_| SealError::Log {
-        what: "checkpoint is not a valid note",
+    let mut note = Note::new(text, &[]).map_err(|_| SealError::Log {
+        what: "the text is not a valid note",
     })?;
     note.add_sigs(&[&signer]).map_err(|_| SealError::Log {
-        what: "cannot sign the checkpoint",
+        what: "cannot sign the note",
     })?;
     Ok(note.to_bytes())
 }

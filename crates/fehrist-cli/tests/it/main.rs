@@ -155,7 +155,9 @@ fn ingest_search_show_verify_and_tamper() {
     assert!(out.contains("fails verification"), "{out}");
     let out = check(&var.run(&["fixity"]), 1);
     assert!(
-        out.starts_with("fixity: 3 record(s), 20 stored objects re-read and re-hashed; 1 damaged"),
+        out.starts_with(
+            "fixity: 3 record(s), 20 stored objects re-read and re-hashed; 1 damaged, 0 missing"
+        ),
         "{out}"
     );
     assert!(
@@ -209,6 +211,20 @@ fn ingest_search_show_verify_and_tamper() {
         out.contains(&format!("records/{id}/manifest.json")),
         "{out}"
     );
+
+    // A record deleted from the store is still a leaf of the log: fixity names it.
+    let records = var.store().join("records");
+    let hidden = var.dir.path().join("hidden-record");
+    std::fs::rename(records.join(&id), &hidden).unwrap();
+    let out = check(&var.run(&["fixity"]), 1);
+    assert!(
+        out.contains("2 record(s)")
+            && out.contains("1 missing")
+            && out.contains("has no record in the store"),
+        "{out}"
+    );
+    check(&var.run(&["verify", &id]), 1);
+    std::fs::rename(&hidden, records.join(&id)).unwrap();
 
     // The index is derived: deleting it loses nothing that is intact, and a damaged
     // record is named rather than stopping the rebuild.

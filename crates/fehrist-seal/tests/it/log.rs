@@ -237,6 +237,44 @@ fn tile_paths_follow_c2sp() {
 }
 
 #[test]
+fn signed_note_spec_example_signature() {
+    // The example of c2sp.org/signed-note and Go's golang.org/x/mod/sumdb/note: Ed25519 is
+    // deterministic, so the same key over the same text gives exactly this line.
+    let key = StationKey::from_signer_string(
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+    )
+    .unwrap();
+    let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    let note = fehrist_seal::log::sign_note(text.as_bytes(), &key).unwrap();
+    let expected = format!(
+        "{text}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    );
+    assert_eq!(String::from_utf8(note).unwrap(), expected);
+}
+
+#[test]
+fn every_proof_of_every_small_tree() {
+    let entries: Vec<Vec<u8>> = (0u32..70)
+        .map(|i| Sha256::digest(i.to_le_bytes()).to_vec())
+        .collect();
+    let mut log = Log::default();
+    let mut roots = vec![reference_root(&[])];
+    for size in 1..=entries.len() {
+        roots.push(log.append(&entries[size - 1..size]));
+        assert_eq!(roots[size], reference_root(&entries[..size]));
+        let n = size as u64;
+        for index in 0..n {
+            let proof = log.resolve(|h| h.inclusion_proof(index).unwrap());
+            check_inclusion(&proof, n, &roots[size], index, &entries[index as usize]).unwrap();
+        }
+        for old in 1..=n {
+            let proof = log.resolve(|h| h.consistency_proof(old).unwrap());
+            check_consistency(&proof, n, &roots[size], old, &roots[old as usize]).unwrap();
+        }
+    }
+}
+
+#[test]
 fn checkpoints_are_signed_notes() {
     let key = StationKey::from_seed("registry.example", [3; 32]).unwrap();
     let root = hex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
