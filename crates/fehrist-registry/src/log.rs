@@ -1,8 +1,8 @@
 //! Sequencing registered records into the transparency log, and proving things from it.
 //!
 //! Append order (as in sunlight): stage tiles beyond the current checkpoint, swap the
-//! checkpoint (the commit), then write each record's leaf index and drop its pending
-//! mark. A crash before the swap leaves tiles no checkpoint covers, rewritten by the
+//! checkpoint (the commit), then write each record's leaf index, drop its pending mark,
+//! and move the `sequenced` watermark to the new size. A crash before the swap leaves tiles no checkpoint covers, rewritten by the
 //! next append; a crash after it is reconciled from the log's own entries, so no leaf
 //! is lost or appended twice.
 
@@ -15,6 +15,7 @@ use fehrist_seal::log::{
 };
 use fehrist_seal::{SealError, StationKey, VerifierKey};
 use fehrist_store::{LogLock, LogName, StoreError};
+use futures::{StreamExt as _, TryStreamExt as _};
 
 use crate::{Registry, RegistryError};
 
@@ -152,21 +153,32 @@ impl Registry {
                 tail.insert(entry, index);
             }
         }
-        let mut recovered = 0;
+        let mut recovered = Vec::new();
         let mut waiting = Vec::new();
-        for (id, entry) in pending {
-            if !self.store.has_record(&id).await? {
+        // Only committed records (their signature stored) are appended.
+        let committed: Vec<bool> = futures::stream::iter(&pending)
+            .map(|(id, _)| self.store.has_record(id))
+            .buffered(fehrist_store::CONCURRENCY)
+            .try_collect()
+            .await?;
+        for ((id, entry), committed) in pending.into_iter().zip(committed) {
+            if !committed {
                 continue;
             }
-            let index = match self.store.leaf_index(&id).await? {
-                Some(index) if index < size => Some(index),
-                _ => tail.get(entry.as_ref()).copied(),
+            // Pending marks go before the watermark moves, so with the watermark at the
+            // log's size no pending record has a leaf yet and there is nothing to look up.
+            let index = if sequenced < size {
+                match self.store.leaf_index(&id).await? {
+                    Some(index) if index < size => Some(index),
+                    _ => tail.get(entry.as_ref()).copied(),
+                }
+            } else {
+                None
             };
             match index {
                 Some(index) => {
                     self.store.put_leaf_index(&id, index).await?;
-                    self.store.remove_pending(&id).await?;
-                    recovered += 1;
+                    recovered.push(id);
                 }
                 None => waiting.push((id, entry.to_vec())),
             }
@@ -176,22 +188,28 @@ impl Registry {
             let append = self
                 .append_entries(&lock, current.as_ref(), size, &entries, &origin, key)
                 .await?;
-            for (offset, (id, _)) in waiting.iter().enumerate() {
-                self.store
-                    .put_leaf_index(id, append.first_index + offset as u64)
-                    .await?;
-            }
+            futures::stream::iter(waiting.iter().enumerate())
+                .map(|(offset, (id, _))| {
+                    self.store
+                        .put_leaf_index(id, append.first_index + offset as u64)
+                })
+                .buffer_unordered(fehrist_store::CONCURRENCY)
+                .try_collect::<Vec<()>>()
+                .await?;
             size = append.size;
         }
+        let done: Vec<RecordId> = recovered
+            .iter()
+            .cloned()
+            .chain(waiting.iter().map(|(id, _)| id.clone()))
+            .collect();
+        self.store.remove_pending(&done).await?;
         self.store
             .put_log_object(&lock, SEQUENCED, Bytes::from(format!("{size}\n")))
             .await?;
-        for (id, _) in &waiting {
-            self.store.remove_pending(id).await?;
-        }
         Ok(Sequenced {
             appended: waiting.len(),
-            recovered,
+            recovered: recovered.len(),
             size,
         })
     }
@@ -223,13 +241,43 @@ impl Registry {
         Ok(append)
     }
 
+    /// Where a record's manifest is in the log; `None` while it waits for the log. The
+    /// leaf-index note is a cache: when a crash lost it, the log's entries are searched
+    /// for the manifest's digest and the note is written again.
+    pub(crate) async fn leaf_of(
+        &self,
+        id: &RecordId,
+        manifest: &[u8],
+    ) -> Result<Option<u64>, RegistryError> {
+        if let Some(index) = self.store.leaf_index(id).await? {
+            return Ok(Some(index));
+        }
+        if self.store.is_pending(id).await? {
+            return Ok(None);
+        }
+        let Some(current) = self.current_checkpoint().await? else {
+            return Ok(None);
+        };
+        let wanted = log_entry(manifest);
+        let mut hashes = TreeHashes::new(current.checkpoint.size);
+        for index in 0..current.checkpoint.size {
+            let entry = self
+                .resolve(LogName::Records, &mut hashes, |h| Ok(h.entry(index)))
+                .await?;
+            if entry == wanted {
+                self.store.put_leaf_index(id, index).await?;
+                return Ok(Some(index));
+            }
+        }
+        Ok(None)
+    }
+
     /// An evidence bundle for a sequenced record, against the current checkpoint.
     pub async fn evidence(&self, id: &RecordId) -> Result<EvidenceBundle, RegistryError> {
         let record = self.load(id).await?;
         let manifest = self.store.get_manifest(id).await?;
         let index = self
-            .store
-            .leaf_index(id)
+            .leaf_of(id, &manifest)
             .await?
             .ok_or_else(|| RegistryError::NotSequenced { id: id.clone() })?;
         let current = self
@@ -313,10 +361,10 @@ impl Registry {
         id: &RecordId,
         manifest: &[u8],
     ) -> Result<Option<(u64, u64)>, String> {
-        let index = match self.store.leaf_index(id).await {
+        let index = match self.leaf_of(id, manifest).await {
             Ok(Some(index)) => index,
             Ok(None) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(crate::chain(&e)),
         };
         let current = match self.current_checkpoint().await {
             Ok(Some(current)) => current,

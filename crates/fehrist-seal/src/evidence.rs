@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use fehrist_model::{Digest, Manifest, ManifestSignature, RecordId, RefCode};
 use serde::{Deserialize, Serialize};
 
-use crate::log::{TreeHash, check_inclusion, log_entry, open_checkpoint};
+use crate::log::{TreeHash, VerifiedCheckpoint, check_inclusion, log_entry, open_checkpoint};
 use crate::{SealError, VerifierKey, sha256, verify_manifest};
 
 pub const EVIDENCE_FORMAT: &str = "fehrist.evidence/1";
@@ -111,21 +111,57 @@ impl EvidenceBundle {
         file: Option<&[u8]>,
         trusted: &[VerifierKey],
     ) -> Result<EvidenceReport, EvidenceError> {
-        if self.format != EVIDENCE_FORMAT {
-            return Err(EvidenceError::Format(self.format.clone()));
+        EvidenceVerifier::new(trusted.to_vec()).verify(self, file)
+    }
+}
+
+/// Checks many bundles, remembering the keys it parsed and the checkpoints whose
+/// signatures it checked: bundles from one registry mostly share a checkpoint, and a
+/// signature check is most of the cost of a bundle.
+#[derive(Debug, Default)]
+pub struct EvidenceVerifier {
+    trusted: Vec<VerifierKey>,
+    keys: std::collections::HashMap<String, VerifierKey>,
+    checkpoints: std::collections::HashMap<(String, String), VerifiedCheckpoint>,
+}
+
+impl EvidenceVerifier {
+    /// A verifier that requires bundle keys to be among `trusted` (unless it is empty).
+    pub fn new(trusted: Vec<VerifierKey>) -> Self {
+        EvidenceVerifier {
+            trusted,
+            ..Self::default()
         }
-        let station_key: VerifierKey = self
-            .station_key
-            .parse()
-            .map_err(EvidenceError::StationKey)?;
-        let log_key: VerifierKey = self.log.log_key.parse().map_err(EvidenceError::LogKey)?;
-        for key in [&station_key, &log_key] {
-            if !trusted.is_empty() && !trusted.contains(key) {
-                return Err(EvidenceError::Untrusted(key.to_string()));
-            }
+    }
+
+    fn key(
+        &mut self,
+        text: &str,
+        malformed: fn(SealError) -> EvidenceError,
+    ) -> Result<VerifierKey, EvidenceError> {
+        if let Some(key) = self.keys.get(text) {
+            return Ok(key.clone());
         }
-        let bytes = self.manifest.as_bytes();
-        verify_manifest(bytes, &self.signature, &station_key)
+        let key: VerifierKey = text.parse().map_err(malformed)?;
+        if !self.trusted.is_empty() && !self.trusted.contains(&key) {
+            return Err(EvidenceError::Untrusted(key.to_string()));
+        }
+        self.keys.insert(text.to_owned(), key.clone());
+        Ok(key)
+    }
+
+    pub fn verify(
+        &mut self,
+        bundle: &EvidenceBundle,
+        file: Option<&[u8]>,
+    ) -> Result<EvidenceReport, EvidenceError> {
+        if bundle.format != EVIDENCE_FORMAT {
+            return Err(EvidenceError::Format(bundle.format.clone()));
+        }
+        let station_key = self.key(&bundle.station_key, EvidenceError::StationKey)?;
+        let log_key = self.key(&bundle.log.log_key, EvidenceError::LogKey)?;
+        let bytes = bundle.manifest.as_bytes();
+        verify_manifest(bytes, &bundle.signature, &station_key)
             .map_err(EvidenceError::ManifestSignature)?;
         let manifest: Manifest = serde_json::from_slice(bytes).map_err(EvidenceError::Manifest)?;
         let sheets = match file {
@@ -139,17 +175,25 @@ impl EvidenceBundle {
             }
             None => Vec::new(),
         };
-        let checkpoint = open_checkpoint(self.log.checkpoint.as_bytes(), &log_key)
-            .map_err(EvidenceError::Checkpoint)?;
-        if checkpoint.origin != self.log.origin || checkpoint.size != self.log.tree_size {
+        let cache_key = (bundle.log.checkpoint.clone(), bundle.log.log_key.clone());
+        let checkpoint = match self.checkpoints.get(&cache_key) {
+            Some(checkpoint) => checkpoint.clone(),
+            None => {
+                let checkpoint = open_checkpoint(bundle.log.checkpoint.as_bytes(), &log_key)
+                    .map_err(EvidenceError::Checkpoint)?;
+                self.checkpoints.insert(cache_key, checkpoint.clone());
+                checkpoint
+            }
+        };
+        if checkpoint.origin != bundle.log.origin || checkpoint.size != bundle.log.tree_size {
             return Err(EvidenceError::CheckpointMismatch {
-                origin: self.log.origin.clone(),
-                size: self.log.tree_size,
+                origin: bundle.log.origin.clone(),
+                size: bundle.log.tree_size,
                 found: checkpoint.origin,
                 found_size: checkpoint.size,
             });
         }
-        let proof = self
+        let proof = bundle
             .log
             .inclusion_proof
             .iter()
@@ -165,11 +209,11 @@ impl EvidenceBundle {
             &proof,
             checkpoint.size,
             &checkpoint.root,
-            self.log.leaf_index,
+            bundle.log.leaf_index,
             &log_entry(bytes),
         )
         .map_err(|source| EvidenceError::Inclusion {
-            leaf_index: self.log.leaf_index,
+            leaf_index: bundle.log.leaf_index,
             source,
         })?;
         Ok(EvidenceReport {
@@ -177,10 +221,10 @@ impl EvidenceBundle {
             ref_code: manifest.passport.ref_code,
             station_key,
             log_key,
-            leaf_index: self.log.leaf_index,
+            leaf_index: bundle.log.leaf_index,
             tree_size: checkpoint.size,
             sheets,
-            keys_pinned: !trusted.is_empty(),
+            keys_pinned: !self.trusted.is_empty(),
         })
     }
 }

@@ -32,13 +32,16 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use bytes::Bytes;
 use fehrist_model::{Digest, KeyId, RecordId};
-use futures::TryStreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How many small object operations a batch keeps in flight.
+pub const CONCURRENCY: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -78,6 +81,9 @@ pub enum Written {
 #[derive(Debug, Clone)]
 pub struct Store {
     inner: Arc<dyn ObjectStore>,
+    /// The same objects without waiting for durability: for caches that can be rebuilt
+    /// (leaf indexes) and deletions made durable together ([`Store::remove_pending`]).
+    fast: Arc<dyn ObjectStore>,
     url: String,
     lock: LockKind,
 }
@@ -163,18 +169,26 @@ impl Store {
             source,
         };
         std::fs::create_dir_all(&folder).map_err(|e| open_error(Box::new(e)))?;
-        let local =
+        // object_store does not fsync local writes by default; a registry must not lose
+        // a write it reported done (the log's checkpoint relies on tiles written before).
+        let local = LocalFileSystem::new_with_prefix(&folder)
+            .map_err(|e| open_error(Box::new(e)))?
+            .with_fsync(true);
+        let fast =
             LocalFileSystem::new_with_prefix(&folder).map_err(|e| open_error(Box::new(e)))?;
         Ok(Store {
             inner: Arc::new(local),
+            fast: Arc::new(fast),
             url: url.to_owned(),
             lock: LockKind::File(folder),
         })
     }
 
     pub fn in_memory() -> Self {
+        let memory: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
         Store {
-            inner: Arc::new(InMemory::new()),
+            inner: Arc::clone(&memory),
+            fast: memory,
             url: "memory://".to_owned(),
             lock: LockKind::Memory(Arc::new([
                 Arc::new(Mutex::new(())),
@@ -482,37 +496,73 @@ impl Store {
             .try_collect()
             .await
             .map_err(|e| backend(&prefix, e))?;
-        let mut pending = Vec::with_capacity(metas.len());
-        for meta in metas {
-            if let Some(id) = meta
-                .location
-                .filename()
-                .and_then(|name| name.parse::<RecordId>().ok())
-            {
-                pending.push((id, self.read(&meta.location).await?));
-            }
-        }
+        let ids: Vec<(RecordId, Path)> = metas
+            .into_iter()
+            .filter_map(|meta| {
+                let id = meta.location.filename()?.parse::<RecordId>().ok()?;
+                Some((id, meta.location))
+            })
+            .collect();
+        let mut pending: Vec<(RecordId, Bytes)> = futures::stream::iter(ids)
+            .map(|(id, path)| async move { Ok::<_, StoreError>((id, self.read(&path).await?)) })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
         pending.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(pending)
     }
 
-    pub async fn remove_pending(&self, id: &RecordId) -> Result<(), StoreError> {
-        let path = Self::pending_path(id);
-        match self.inner.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(backend(&path, e)),
+    /// Whether a record is marked as waiting for the log.
+    pub async fn is_pending(&self, id: &RecordId) -> Result<bool, StoreError> {
+        self.exists(&Self::pending_path(id)).await
+    }
+
+    /// Removes pending marks; durable when it returns, with one directory sync for the
+    /// whole batch rather than one per mark.
+    pub async fn remove_pending(&self, ids: &[RecordId]) -> Result<(), StoreError> {
+        futures::stream::iter(ids)
+            .map(|id| async move {
+                let path = Self::pending_path(id);
+                match self.fast.delete(&path).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(backend(&path, e)),
+                }
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await?;
+        if let LockKind::File(folder) = &self.lock {
+            let dir = folder.join("log/pending");
+            let synced = std::fs::File::open(&dir).and_then(|d| d.sync_all());
+            match synced {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(StoreError::Backend {
+                        path: dir.display().to_string(),
+                        source: Box::new(e),
+                    });
+                }
+            }
         }
+        Ok(())
     }
 
     fn leaf_path(id: &RecordId) -> Path {
         Path::from(format!("records/{id}/leaf"))
     }
 
-    /// Records the leaf index a record was sequenced at (write-once).
+    /// Notes the leaf index a record was sequenced at. This is a cache, written without
+    /// waiting for durability: the log's own entries say where each manifest is, and a
+    /// lost note is found there again.
     pub async fn put_leaf_index(&self, id: &RecordId, index: u64) -> Result<(), StoreError> {
-        self.create(&Self::leaf_path(id), Bytes::from(format!("{index}\n")))
+        let path = Self::leaf_path(id);
+        let payload = PutPayload::from(Bytes::from(format!("{index}\n")));
+        self.fast
+            .put(&path, payload)
             .await
-            .map(drop)
+            .map_err(|e| backend(&path, e))?;
+        Ok(())
     }
 
     /// The leaf index of a sequenced record; `None` while it is pending.

@@ -207,6 +207,26 @@ async fn an_append_interrupted_at_any_step_recovers_without_loss_or_duplicates()
     );
     assert_eq!(f.registry.store().leaf_index(&last).await.unwrap(), Some(3));
 
+    // A leaf-index note lost in a crash (it is written without waiting for the disk)
+    // is found again in the log's entries.
+    let first = ids[0].clone();
+    std::fs::remove_file(
+        f.store_dir
+            .join("records")
+            .join(first.as_str())
+            .join("leaf"),
+    )
+    .unwrap();
+    let check = f.registry.verify_record(&first).await.unwrap();
+    assert!(check.is_intact() && check.log.is_some(), "{:?}", check);
+    assert!(
+        f.store_dir
+            .join("records")
+            .join(first.as_str())
+            .join("leaf")
+            .exists()
+    );
+
     // Marked for the log but never committed (stopped before the signature): skipped.
     let uncommitted = RecordId::from_bytes(&[42; 16]).unwrap();
     f.registry

@@ -191,8 +191,10 @@ async fn conformance(store: Store) {
             (record(9), Bytes::from_static(b"entry 9"))
         ]
     );
-    store.remove_pending(&record(3)).await.unwrap();
-    store.remove_pending(&record(3)).await.unwrap();
+    store.remove_pending(&[record(3)]).await.unwrap();
+    store.remove_pending(&[record(3)]).await.unwrap();
+    assert!(!store.is_pending(&record(3)).await.unwrap());
+    assert!(store.is_pending(&record(9)).await.unwrap());
     assert_eq!(store.list_pending().await.unwrap().len(), 1);
     assert_eq!(store.leaf_index(&record(9)).await.unwrap(), None);
     store.put_leaf_index(&record(9), 41).await.unwrap();
