@@ -818,6 +818,9 @@ pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Resu
             report.damaged_records.len(),
             report.missing_records.len()
         );
+        if let Some(problem) = &report.log_problem {
+            text.push_str(&format!("DAMAGED: transparency log: {problem}\n"));
+        }
         for missing in &report.missing_records {
             text.push_str(&format!(
                 "MISSING: leaf {} of the transparency log (manifest sha256:{}) has no record in the store\n",
@@ -837,7 +840,10 @@ pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Resu
         print(&text)?;
     }
     Ok(
-        if report.damaged_records.is_empty() && report.missing_records.is_empty() {
+        if report.damaged_records.is_empty()
+            && report.missing_records.is_empty()
+            && report.log_problem.is_none()
+        {
             Answer::Yes
         } else {
             Answer::No

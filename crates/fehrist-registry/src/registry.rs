@@ -293,7 +293,13 @@ impl Registry {
     ) -> Result<Vec<StoredRecord>, RegistryError> {
         let mut records = Vec::new();
         for id in self.index.records_with_ref_code(code)? {
-            records.push(self.load(&id).await?);
+            match self.load(&id).await {
+                Ok(record) => records.push(record),
+                // The index is a cache; a record gone from the store is not listed
+                // (fixity and the log say it is gone).
+                Err(RegistryError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         // Newest first: by how many earlier versions each one points back through, then
         // by time (two scans may be registered within the same second).
@@ -501,6 +507,9 @@ pub struct FixityReport {
     pub damaged_records: Vec<DamagedRecord>,
     /// Leaves of the transparency log whose record is gone from the store.
     pub missing_records: Vec<MissingRecord>,
+    /// Why the log itself could not be checked (its checkpoint does not verify).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -537,6 +546,7 @@ impl Registry {
             objects_checked: 0,
             damaged_records: Vec::new(),
             missing_records: Vec::new(),
+            log_problem: None,
         };
         let mut leaves = std::collections::HashSet::new();
         for id in &ids {
@@ -563,7 +573,14 @@ impl Registry {
         }
         // Every leaf of the log must still have its record: one deleted from the store
         // leaves its entry behind in the log, which cannot be rewritten.
-        if let Some(current) = self.current_checkpoint().await? {
+        let current = match self.current_checkpoint().await {
+            Ok(current) => current,
+            Err(e) => {
+                report.log_problem = Some(format!("log/checkpoint: {}", crate::chain(&e)));
+                None
+            }
+        };
+        if let Some(current) = current {
             let mut hashes = fehrist_seal::log::TreeHashes::new(current.checkpoint.size);
             for leaf in (0..current.checkpoint.size).filter(|leaf| !leaves.contains(leaf)) {
                 let entry = self

@@ -356,6 +356,58 @@ fn evidence_bundles_verify_offline_and_the_log_only_grows() {
         out.contains("leaf 1 of the 2-leaf transparency log"),
         "{out}"
     );
+
+    // A flipped byte in a log tile (leaf 0's hash, which leaf 1's proof uses) or in the
+    // checkpoint: verify names the log, exit 1, and so does fixity over all records.
+    let store = var.store();
+    for (object, record) in [
+        ("log/tile/0/000.p/2", "TJ-CSA/F-7/O-1/D-2"),
+        ("log/checkpoint", "TJ-CSA/F-12/O-3/D-45"),
+    ] {
+        let path = store.join(object);
+        let original = std::fs::read(&path).unwrap();
+        let mut bytes = original.clone();
+        bytes[20] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        let out = check(&var.run(&["verify", record]), 1);
+        assert!(out.contains("transparency log:"), "{object}: {out}");
+        let out = check(&var.run(&["fixity"]), 1);
+        assert!(out.contains("transparency log:"), "{object}: {out}");
+        std::fs::write(&path, original).unwrap();
+    }
+
+    // History rewritten: the log replaced by one that starts over with other records.
+    let newer = var.dir.path().join("newer-checkpoint.txt");
+    std::fs::write(&newer, check(&var.run(&["checkpoint"]), 0)).unwrap();
+    std::fs::remove_dir_all(store.join("log")).unwrap();
+    std::fs::remove_dir_all(store.join("records")).unwrap();
+    let other = var.dir.path().join("other");
+    std::fs::create_dir_all(other.join("F-9/O-1/D-1")).unwrap();
+    std::fs::copy(
+        fixtures_batch.join("F-12/O-3/D-45/0002.png"),
+        other.join("F-9/O-1/D-1/0001.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures_batch.join("F-12/O-3/D-45/0001.png"),
+        other.join("F-9/O-1/D-1/0002.png"),
+    )
+    .unwrap();
+    check(&var.run(&["ingest", other.to_str().unwrap()]), 0);
+    check(
+        &var.run(&[
+            "ingest",
+            batch.to_str().unwrap(),
+            "--languages",
+            "uzb_cyrl+rus+eng",
+        ]),
+        0,
+    );
+    let out = check(&var.run(&["verify", "--since", newer.to_str().unwrap()]), 1);
+    assert!(
+        out.starts_with("INCONSISTENT: ") && out.contains("history was rewritten"),
+        "{out}"
+    );
 }
 
 #[test]
