@@ -12,14 +12,14 @@ use fehrist_pipeline::{
     BatchSettings, InputProblem, Progress, RecordOutcome, Settings, discover, ingest as run_ingest,
     now_rfc3339,
 };
-use fehrist_registry::load_or_create_station_key;
 use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
+use fehrist_registry::{error_chain as chain, load_or_create_station_key};
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::output::{chain, mark, print, print_json};
+use crate::output::{mark, print, print_json};
 use crate::station::{Paths, hostname};
 use crate::{Answer, default_archive, shown};
 

@@ -32,14 +32,7 @@ pub struct InputProblem {
 impl InputProblem {
     /// The error and its causes, joined by `: `.
     pub fn reason(&self) -> String {
-        let mut reason = self.error.to_string();
-        let mut source = std::error::Error::source(&self.error);
-        while let Some(cause) = source {
-            reason.push_str(": ");
-            reason.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        reason
+        fehrist_registry::error_chain(&self.error)
     }
 }
 

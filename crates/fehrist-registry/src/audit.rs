@@ -55,7 +55,7 @@ impl Registry {
             Err(e) => {
                 trail
                     .problems
-                    .push(format!("audit/checkpoint: {}", crate::chain(&e)));
+                    .push(format!("audit/checkpoint: {}", crate::error_chain(&e)));
                 return Ok(trail);
             }
         };
@@ -77,7 +77,7 @@ impl Registry {
                 Err(e) => {
                     trail.problems.push(format!(
                         "event {index}: cannot be read: {}",
-                        crate::chain(&e)
+                        crate::error_chain(&e)
                     ));
                     // The tiles past this point are as unreadable; say so once.
                     break;

@@ -65,8 +65,9 @@ pub enum RegistryError {
     Inconsistent { old_size: u64, size: u64 },
 }
 
-/// An error and its causes, joined by `: `.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+/// An error and its causes, joined by `: ` (as `{:#}` prints an `anyhow::Error`), for
+/// reports that carry the reason as text.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

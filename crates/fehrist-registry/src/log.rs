@@ -364,12 +364,12 @@ impl Registry {
         let index = match self.leaf_of(id, manifest).await {
             Ok(Some(index)) => index,
             Ok(None) => return Ok(None),
-            Err(e) => return Err(crate::chain(&e)),
+            Err(e) => return Err(crate::error_chain(&e)),
         };
         let current = match self.current_checkpoint().await {
             Ok(Some(current)) => current,
             Ok(None) => return Err("log/checkpoint is missing".to_owned()),
-            Err(e) => return Err(format!("log/checkpoint: {}", crate::chain(&e))),
+            Err(e) => return Err(format!("log/checkpoint: {}", crate::error_chain(&e))),
         };
         let size = current.checkpoint.size;
         if index >= size {
@@ -381,7 +381,7 @@ impl Registry {
         let proof = self
             .resolve(LogName::Records, &mut hashes, |h| h.inclusion_proof(index))
             .await
-            .map_err(|e| format!("log tiles: {}", crate::chain(&e)))?;
+            .map_err(|e| format!("log tiles: {}", crate::error_chain(&e)))?;
         check_inclusion(&proof, size, &current.checkpoint.root, index, &log_entry(manifest))
             .map_err(|_| format!("leaf {index} does not lead to the signed checkpoint: a log tile or the manifest was altered"))?;
         Ok(Some((index, size)))

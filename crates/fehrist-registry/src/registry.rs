@@ -576,7 +576,7 @@ impl Registry {
         let current = match self.current_checkpoint().await {
             Ok(current) => current,
             Err(e) => {
-                report.log_problem = Some(format!("log/checkpoint: {}", crate::chain(&e)));
+                report.log_problem = Some(format!("log/checkpoint: {}", crate::error_chain(&e)));
                 None
             }
         };
