@@ -61,6 +61,10 @@ pub struct Page {
     pub language: String,
     /// Tesseract's mean word confidence, 0–100.
     pub mean_confidence: u8,
+    /// How the page was binarized for recognition (`otsu` or `sauvola`); the master is
+    /// untouched. Absent in manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binarization: Option<String>,
 }
 
 /// The OCR engine that produced the derived text.
@@ -71,6 +75,10 @@ pub struct OcrInfo {
     pub version: String,
     /// Tesseract language string, in priority order: `tgk+rus+eng`.
     pub languages: String,
+    /// Page segmentation: `auto_osd` is automatic layout with orientation and script
+    /// detection, so rotated pages are read the right way up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_segmentation: Option<String>,
 }
 
 /// The pipeline definition the record went through.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use fehrist_model::Word;
 use image::GrayImage;
-use tesseract_rs::{TessPageIteratorLevel, TesseractAPI};
+use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
 use crate::OcrError;
 
@@ -21,6 +21,8 @@ pub struct PageText {
     /// Size of the page image that was read, in pixels.
     pub width: u32,
     pub height: u32,
+    /// The binarization whose reading was kept.
+    pub binarization: Binarization,
 }
 
 /// An OCR engine: describes itself and makes page readers.
@@ -33,6 +35,8 @@ pub trait OcrEngine: Send + Sync {
     fn name(&self) -> &str;
     /// Engine version for the manifest (`5.3.0`).
     fn version(&self) -> String;
+    /// Page segmentation the readers use, for the manifest (`auto_osd`).
+    fn page_segmentation(&self) -> &str;
     /// A reader for a `+`-joined language list in priority order (`tgk+rus+eng`).
     /// Fails if any language is not installed.
     fn reader(&self, languages: &str) -> Result<Box<dyn PageReader>, OcrError>;
@@ -61,6 +65,10 @@ impl OcrEngine for Tesseract {
 
     fn version(&self) -> String {
         TesseractAPI::version()
+    }
+
+    fn page_segmentation(&self) -> &str {
+        "auto_osd"
     }
 
     fn reader(&self, languages: &str) -> Result<Box<dyn PageReader>, OcrError> {
@@ -106,17 +114,84 @@ impl TesseractReader {
                 installed: api.get_available_languages().unwrap_or_default(),
             });
         }
+        // Automatic page segmentation with orientation and script detection: a page
+        // scanned upside down or sideways is read the right way up.
+        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO_OSD)
+            .map_err(tess_error)?;
         Ok(TesseractReader { api })
     }
 }
 
+/// Mean word confidence at or above which the first (Otsu) reading of a page is kept.
+/// Clean pages read above it; degraded ones (uneven light, noise) fall far below.
+pub const CONFIDENT: u8 = 88;
+
 impl PageReader for TesseractReader {
     fn read(&mut self, page: &GrayImage) -> Result<PageText, OcrError> {
+        // Tesseract's own Otsu binarization is right for clean pages; on uneven light it
+        // loses whole regions, where its Sauvola mode reads them. Sauvola once dropped a
+        // block on a clean page here, so it is tried only when Otsu reads poorly, and the
+        // reading with more confident text wins.
+        let otsu = self.pass(page, Binarization::Otsu)?;
+        // No words at all is no proof of a blank page: Otsu can lose a dark page whole.
+        if otsu.mean_confidence >= CONFIDENT && !otsu.words.is_empty() {
+            return Ok(otsu);
+        }
+        let sauvola = self.pass(page, Binarization::Sauvola)?;
+        Ok(if confident_text(&sauvola) > confident_text(&otsu) {
+            sauvola
+        } else {
+            otsu
+        })
+    }
+}
+
+/// Letters weighted by the confidence they were read with.
+fn confident_text(read: &PageText) -> f64 {
+    read.words
+        .iter()
+        .map(|w| {
+            f64::from(w.confidence) / 100.0
+                * w.text.chars().filter(|c| c.is_alphanumeric()).count() as f64
+        })
+        .sum()
+}
+
+/// How the page was turned black-and-white for recognition (the master is untouched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binarization {
+    /// Global Otsu threshold, Tesseract's default.
+    Otsu,
+    /// Adaptive Sauvola threshold (`thresholding_method=2`), for uneven light and stains.
+    Sauvola,
+}
+
+impl Binarization {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Otsu => "otsu",
+            Self::Sauvola => "sauvola",
+        }
+    }
+
+    fn tesseract_method(self) -> &'static str {
+        match self {
+            Self::Otsu => "0",
+            Self::Sauvola => "2",
+        }
+    }
+}
+
+impl TesseractReader {
+    fn pass(&mut self, page: &GrayImage, binarization: Binarization) -> Result<PageText, OcrError> {
         let (width, height) = page.dimensions();
         let (w, h) = (
             i32::try_from(width).map_err(|_| OcrError::TooLarge { width, height })?,
             i32::try_from(height).map_err(|_| OcrError::TooLarge { width, height })?,
         );
+        self.api
+            .set_variable("thresholding_method", binarization.tesseract_method())
+            .map_err(tess_error)?;
         self.api
             .set_image(page.as_raw(), w, h, 1, w)
             .map_err(tess_error)?;
@@ -134,11 +209,10 @@ impl PageReader for TesseractReader {
             language,
             width,
             height,
+            binarization,
         })
     }
-}
 
-impl TesseractReader {
     fn words(&self) -> Result<Vec<Word>, OcrError> {
         let mut words = Vec::new();
         // A page without any text has no iterator.

@@ -15,7 +15,9 @@ mod engine;
 mod quality;
 
 pub use decode::{MAX_PIXEL_BYTES, MAX_SIDE, ScanFormat, decode_page, page_count};
-pub use engine::{OcrEngine, PageReader, PageText, Tesseract, main_language};
+pub use engine::{
+    Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, main_language,
+};
 pub use quality::{character_error_rate, word_error_rate};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

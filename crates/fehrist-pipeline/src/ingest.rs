@@ -341,6 +341,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             height: read.height,
             language: read.language,
             mean_confidence: read.mean_confidence,
+            binarization: Some(read.binarization.as_str().to_owned()),
         });
         texts.push(read.text);
     }
@@ -378,6 +379,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             engine: cx.engine.name().to_owned(),
             version: cx.engine.version(),
             languages,
+            page_segmentation: Some(cx.engine.page_segmentation().to_owned()),
         },
         station: cx.settings.station.clone(),
         operator: cx.settings.operator.clone(),

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use fehrist_ocr::{OcrEngine, OcrError, Tesseract, character_error_rate, decode_page, page_count};
+use fehrist_ocr::{
+    Binarization, OcrEngine, OcrError, Tesseract, character_error_rate, decode_page, page_count,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -120,4 +122,46 @@ fn a_blank_page_reads_as_no_words() {
     assert!(read.words.is_empty());
     assert_eq!(read.text.trim(), "");
     assert_eq!(read.language, "");
+}
+
+/// (page, languages, binarization the reader should keep)
+const DEGRADED: &[(&str, &str, Option<Binarization>)] = &[
+    ("tgk-heavy", "tgk+rus+eng", Some(Binarization::Sauvola)),
+    ("rus-medium", "rus+tgk+eng", None),
+    ("tgk-upside-down", "tgk+rus+eng", None),
+];
+
+#[test]
+fn degraded_and_upside_down_pages_read_under_five_percent_cer() {
+    let engine = Tesseract::default();
+    for &(name, languages, binarization) in DEGRADED {
+        let dir = fixtures().join("degraded");
+        let bytes = std::fs::read(dir.join(format!("{name}.jpg"))).unwrap();
+        let image = decode_page(&bytes, 1).unwrap();
+        let read = engine.reader(languages).unwrap().read(&image).unwrap();
+        let reference = std::fs::read_to_string(dir.join(format!("{name}.gt.txt"))).unwrap();
+        let cer = character_error_rate(&read.text, &reference);
+        assert!(
+            cer < 0.05,
+            "{name}: CER {:.2}% with {:?}\n{}",
+            cer * 100.0,
+            read.binarization,
+            read.text
+        );
+        if let Some(expected) = binarization {
+            assert_eq!(read.binarization, expected, "{name}");
+        }
+    }
+}
+
+#[test]
+fn clean_pages_keep_the_first_otsu_reading() {
+    let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-45/0001.png")).unwrap();
+    let read = Tesseract::default()
+        .reader("tgk+rus+eng")
+        .unwrap()
+        .read(&decode_page(&bytes, 1).unwrap())
+        .unwrap();
+    assert_eq!(read.binarization, Binarization::Otsu);
+    assert!(read.mean_confidence >= fehrist_ocr::CONFIDENT);
 }

@@ -74,6 +74,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             height: 100,
             language: "tgk".to_owned(),
             mean_confidence: 90,
+            binarization: None,
         });
     }
     let id = record_id(
@@ -107,6 +108,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
                 engine: "fake".to_owned(),
                 version: "0".to_owned(),
                 languages: "tgk".to_owned(),
+                page_segmentation: None,
             },
             station: "station-1".to_owned(),
             operator: "tester".to_owned(),

@@ -66,6 +66,7 @@ fn example_manifest() -> Manifest {
             engine: "tesseract".to_owned(),
             version: "5.3.0".to_owned(),
             languages: "tgk+rus+eng".to_owned(),
+            page_segmentation: None,
         },
         station: "station-1".to_owned(),
         operator: "operator".to_owned(),
@@ -83,6 +84,7 @@ fn example_manifest() -> Manifest {
             height: 3508,
             language: "tgk".to_owned(),
             mean_confidence: 93,
+            binarization: None,
         }],
     }
 }
@@ -98,6 +100,19 @@ fn manifest_v1_canonical_bytes_and_signature_are_stable() {
     let parsed: Manifest =
         serde_json::from_slice(&std::fs::read(golden("manifest-v1.json")).unwrap()).unwrap();
     assert_eq!(parsed, example_manifest());
+}
+
+#[test]
+fn manifest_v1_with_recorded_ocr_decisions_is_stable() {
+    // The optional fields added within v1: absent above, present here.
+    let mut manifest = example_manifest();
+    manifest.ocr.page_segmentation = Some("auto_osd".to_owned());
+    manifest.pages[0].binarization = Some("sauvola".to_owned());
+    let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
+    let sealed = SealedManifest::seal(&manifest, &key).unwrap();
+    check_golden("manifest-v1-ocr-decisions.json", &sealed.bytes);
+    let parsed: Manifest = serde_json::from_slice(&sealed.bytes).unwrap();
+    assert_eq!(parsed, manifest);
 }
 
 #[test]
