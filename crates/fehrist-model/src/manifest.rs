@@ -55,6 +55,9 @@ pub struct Page {
     pub text: BlobRef,
     /// OCR words with boxes and confidences, JSON ([`PageWords`]).
     pub words: BlobRef,
+    /// The page as ALTO XML. Absent in manifests written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alto: Option<BlobRef>,
     pub width: u32,
     pub height: u32,
     /// The language Tesseract recognized most words in (`tgk`, `rus`, `uzb_cyrl`, …).
@@ -116,6 +119,7 @@ pub enum BlobRole {
     Master,
     Text,
     Words,
+    Alto,
 }
 
 impl BlobRole {
@@ -124,6 +128,7 @@ impl BlobRole {
             Self::Master => "master",
             Self::Text => "text",
             Self::Words => "words",
+            Self::Alto => "alto",
         }
     }
 }
@@ -135,11 +140,16 @@ impl Manifest {
         let mut seen = std::collections::HashSet::new();
         let mut blobs = Vec::new();
         for page in &self.pages {
-            for (role, blob) in [
-                (BlobRole::Master, &page.master),
-                (BlobRole::Text, &page.text),
-                (BlobRole::Words, &page.words),
-            ] {
+            let roles = [
+                (BlobRole::Master, Some(&page.master)),
+                (BlobRole::Text, Some(&page.text)),
+                (BlobRole::Words, Some(&page.words)),
+                (BlobRole::Alto, page.alto.as_ref()),
+            ];
+            for (role, blob) in roles
+                .into_iter()
+                .filter_map(|(role, blob)| Some((role, blob?)))
+            {
                 if seen.insert(&blob.sha256) {
                     blobs.push((page.sheet, role, blob));
                 }

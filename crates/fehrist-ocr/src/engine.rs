@@ -23,6 +23,8 @@ pub struct PageText {
     pub height: u32,
     /// The binarization whose reading was kept.
     pub binarization: Binarization,
+    /// The page as ALTO XML (v3, as Tesseract writes it), word confidences in `WC`.
+    pub alto: String,
 }
 
 /// An OCR engine: describes itself and makes page readers.
@@ -146,6 +148,23 @@ impl PageReader for TesseractReader {
     }
 }
 
+/// A whole ALTO v3 document around the `<Page>` element the API returns, with the
+/// header Tesseract's own file renderer writes.
+fn alto_document(page: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <alto xmlns=\"http://www.loc.gov/standards/alto/ns-v3#\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"http://www.loc.gov/standards/alto/ns-v3# http://www.loc.gov/alto/v3/alto-3-0.xsd\">\n\
+         \t<Description>\n\t\t<MeasurementUnit>pixel</MeasurementUnit>\n\
+         \t\t<OCRProcessing ID=\"OCR_0\">\n\t\t\t<ocrProcessingStep>\n\t\t\t\t<processingSoftware>\n\
+         \t\t\t\t\t<softwareName>tesseract {}</softwareName>\n\
+         \t\t\t\t</processingSoftware>\n\t\t\t</ocrProcessingStep>\n\t\t</OCRProcessing>\n\
+         \t</Description>\n\t<Layout>\n{page}\t</Layout>\n</alto>\n",
+        TesseractAPI::version()
+    )
+}
+
 /// Letters weighted by the confidence they were read with.
 fn confident_text(read: &PageText) -> f64 {
     read.words
@@ -200,9 +219,11 @@ impl TesseractReader {
         let text = self.api.get_utf8_text().map_err(tess_error)?;
         let mean_confidence = self.api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
         let words = self.words()?;
+        let alto = alto_document(&self.api.get_alto_text(0).map_err(tess_error)?);
         self.api.clear().map_err(tess_error)?;
         let language = main_language(&words);
         Ok(PageText {
+            alto,
             text,
             words,
             mean_confidence,

@@ -323,7 +323,8 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         let words_json =
             serde_json::to_vec(&PageWords { words: read.words }).expect("words serialize");
         let (words, words_blob) = blob(&Bytes::from(words_json), "application/json");
-        blobs.extend([text_blob, words_blob]);
+        let (alto, alto_blob) = blob(&Bytes::from(read.alto), "application/xml");
+        blobs.extend([text_blob, words_blob, alto_blob]);
         manifest_pages.push(Page {
             sheet,
             source: Source {
@@ -337,6 +338,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             },
             text,
             words,
+            alto: Some(alto),
             width: read.width,
             height: read.height,
             language: read.language,

@@ -122,6 +122,22 @@ fn ingest_search_show_verify_and_tamper() {
     let sheet = check(&var.run(&["show", "TJ-CSA/F-12/O-3/D-46/L-2", "--text"]), 0);
     assert_eq!(sheet, pages[1]);
     check(&var.run(&["show", "TJ-CSA/F-99/O-1/D-1"]), 1);
+    let alto = check(
+        &var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--alto", "--page", "2"]),
+        0,
+    );
+    assert!(
+        alto.contains("<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v3#\""),
+        "{alto}"
+    );
+    assert!(
+        alto.contains("CONTENT=\"Рудаки,\"") && alto.contains(" WC=\"0."),
+        "{alto}"
+    );
+    check(
+        &var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--alto", "--page", "3"]),
+        2,
+    );
 
     // Verify a file, then catch a flipped byte in a blob and in a manifest.
     let scan = fixtures().join("batch/F-12/O-3/D-45/0001.png");
@@ -156,7 +172,7 @@ fn ingest_search_show_verify_and_tamper() {
     let out = check(&var.run(&["fixity"]), 1);
     assert!(
         out.starts_with(
-            "fixity: 3 record(s), 20 stored objects re-read and re-hashed; 1 damaged, 0 missing"
+            "fixity: 3 record(s), 25 stored objects re-read and re-hashed; 1 damaged, 0 missing"
         ),
         "{out}"
     );
@@ -211,6 +227,13 @@ fn ingest_search_show_verify_and_tamper() {
         out.contains(&format!("records/{id}/manifest.json")),
         "{out}"
     );
+    // Damaged beyond parsing: still a verification failure (exit 1), not an error.
+    let mut broken = bytes.clone();
+    broken[0] = b'X';
+    std::fs::write(&manifest, &broken).unwrap();
+    let out = check(&var.run(&["verify", &id]), 1);
+    assert!(out.contains("unreadable"), "{out}");
+    std::fs::write(&manifest, &bytes).unwrap();
 
     // A record deleted from the store is still a leaf of the log: fixity names it.
     let records = var.store().join("records");

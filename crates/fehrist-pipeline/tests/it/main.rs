@@ -132,6 +132,29 @@ async fn fixtures_are_ingested_searchable_verifiable_and_not_twice() {
     assert_eq!(writ.manifest.pages[0].master, writ.manifest.pages[1].master);
     assert_eq!(writ.manifest.ocr.languages, "rus+tgk+eng");
     assert_eq!(writ.manifest.station, "fixture-station");
+    assert_eq!(
+        writ.manifest.ocr.page_segmentation.as_deref(),
+        Some("auto_osd")
+    );
+    for page in &writ.manifest.pages {
+        assert_eq!(
+            page.binarization.as_deref(),
+            Some("otsu"),
+            "clean pages keep Otsu"
+        );
+        let alto = page.alto.as_ref().expect("every page keeps its ALTO");
+        let xml = station
+            .registry
+            .store()
+            .get_blob(&alto.sha256)
+            .await
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&xml).contains("<String "),
+            "sheet {}",
+            page.sheet
+        );
+    }
 
     // Every fixture file is a registered, unchanged master.
     for file in [

@@ -69,6 +69,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             },
             master,
             text: text_ref,
+            alto: None,
             words,
             width: 100,
             height: 100,

@@ -80,6 +80,7 @@ fn example_manifest() -> Manifest {
             master,
             text: blob("Бойгониҳо".as_bytes(), "text/plain; charset=utf-8"),
             words: blob(b"{\"words\":[]}", "application/json"),
+            alto: None,
             width: 2480,
             height: 3508,
             language: "tgk".to_owned(),
@@ -108,6 +109,7 @@ fn manifest_v1_with_recorded_ocr_decisions_is_stable() {
     let mut manifest = example_manifest();
     manifest.ocr.page_segmentation = Some("auto_osd".to_owned());
     manifest.pages[0].binarization = Some("sauvola".to_owned());
+    manifest.pages[0].alto = Some(blob(b"<alto/>", "application/xml"));
     let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
     let sealed = SealedManifest::seal(&manifest, &key).unwrap();
     check_golden("manifest-v1-ocr-decisions.json", &sealed.bytes);
