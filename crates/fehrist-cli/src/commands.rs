@@ -50,6 +50,18 @@ pub struct IngestArgs {
     workers: Option<usize>,
 }
 
+/// A progress bar on standard error counting `unit`; hidden for --json (and, by
+/// indicatif, whenever standard error is not a terminal).
+fn progress_bar(unit: &str, json: bool) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} · {{per_sec:.1}} · {{elapsed}}");
+    bar.set_style(ProgressStyle::with_template(&template).expect("the template is valid"));
+    bar
+}
+
 struct Bar {
     bar: ProgressBar,
     quiet: bool,
@@ -127,14 +139,7 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let bar = ProgressBar::new(0);
-    if json {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} pages · {per_sec:.1} · {elapsed} {msg}")
-            .expect("the template is valid"),
-    );
+    let bar = progress_bar("pages", json);
     bar.enable_steady_tick(Duration::from_millis(250));
     let progress = Bar { bar, quiet: json };
     let engine: Arc<dyn OcrEngine> = Arc::new(Tesseract::default());
@@ -822,14 +827,7 @@ pub struct FixityArgs {
 
 pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry()?;
-    let bar = ProgressBar::new(0);
-    if json {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} records · {per_sec:.1} · {elapsed}")
-            .expect("the template is valid"),
-    );
+    let bar = progress_bar("records", json);
     let report = registry
         .fixity(now_rfc3339, |_, total| {
             bar.set_length(total as u64);

@@ -257,6 +257,16 @@ impl Store {
         }
     }
 
+    /// Every object under a prefix.
+    async fn list_under(&self, prefix: &str) -> Result<Vec<object_store::ObjectMeta>, StoreError> {
+        let prefix = Path::from(prefix);
+        self.inner
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| backend(&prefix, e))
+    }
+
     /// Stores a blob under the digest the caller computed for it.
     pub async fn put_blob(&self, digest: &Digest, bytes: Bytes) -> Result<Written, StoreError> {
         let path = Self::blob_path(digest);
@@ -324,13 +334,7 @@ impl Store {
 
     /// Every blob digest in the store.
     pub async fn list_blobs(&self) -> Result<Vec<Digest>, StoreError> {
-        let prefix = Path::from("blobs/sha256");
-        let metas: Vec<_> = self
-            .inner
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(|e| backend(&prefix, e))?;
+        let metas = self.list_under("blobs/sha256").await?;
         Ok(metas
             .iter()
             .filter_map(|m| m.location.filename().and_then(|name| name.parse().ok()))
@@ -353,13 +357,7 @@ impl Store {
 
     /// Every published public key, in signed-note verifier form, by key id.
     pub async fn list_keys(&self) -> Result<Vec<(KeyId, String)>, StoreError> {
-        let prefix = Path::from("keys");
-        let metas: Vec<_> = self
-            .inner
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(|e| backend(&prefix, e))?;
+        let metas = self.list_under("keys").await?;
         let mut keys = Vec::with_capacity(metas.len());
         for meta in metas {
             if let Some(id) = meta
@@ -489,13 +487,7 @@ impl Store {
 
     /// Records waiting for the log, with their entries, in id order.
     pub async fn list_pending(&self) -> Result<Vec<(RecordId, Bytes)>, StoreError> {
-        let prefix = Path::from("log/pending");
-        let metas: Vec<_> = self
-            .inner
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(|e| backend(&prefix, e))?;
+        let metas = self.list_under("log/pending").await?;
         let ids: Vec<(RecordId, Path)> = metas
             .into_iter()
             .filter_map(|meta| {
