@@ -4,11 +4,15 @@
 //! the seal (why it can be trusted) together; the CLI and the HTTP service both go
 //! through it. Main types: [`Registry`], [`NewRecord`] (a record ready to seal),
 //! [`StoredRecord`] (a record read back), [`RecordCheck`] and [`Problem`] (what
-//! verification found, naming the damaged object).
+//! verification found, naming the damaged object), [`Sequenced`] (a log append),
+//! [`AuditTrail`] and [`FixityReport`]. The transparency logs (records and audit
+//! events, C2SP tlog-tiles) are sequenced here over the store; their pure logic and
+//! the evidence format live in `fehrist-seal`.
 //!
 //! Trust: a manifest is checked against the public key its signature names. That key
 //! is read from the store's `keys/`, and if this machine holds the station key of the
-//! same id, the two must agree, so a key swapped in the store is caught locally.
+//! same id, the two must agree, so a key swapped in the store is caught locally. The
+//! same holds for the registry key that signs log checkpoints.
 
 mod audit;
 mod keys;

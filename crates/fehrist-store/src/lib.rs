@@ -1,7 +1,7 @@
 //! Where records live: the object-store layout of one archive, over `object_store`.
 //!
 //! ```text
-//! blobs/sha256/ab/cd/abcd…            masters, OCR text, word boxes (write-once)
+//! blobs/sha256/ab/cd/abcd…            masters, OCR text, word boxes, ALTO (write-once)
 //! records/<record-id>/manifest.json   canonical manifest bytes (write-once)
 //! records/<record-id>/manifest.sig    its signature, written last: the record's commit
 //! keys/<key-id>                       a signing key's public verifier key
@@ -9,16 +9,19 @@
 //! log/tile/…                          C2SP tlog-tiles hash tiles and entry bundles
 //! log/pending/<record-id>             a signed record waiting to be sequenced
 //! audit/checkpoint, audit/tile/…      the audit log: one entry per user action
-//! records/<record-id>/leaf            its leaf index, once sequenced
+//! records/<record-id>/leaf            its leaf index once sequenced (a cache)
 //! ```
 //!
 //! The checkpoint changes only by compare-and-swap under the log lock ([`LogLock`]):
 //! `object_store`'s local filesystem cannot do a conditional overwrite, so the local
 //! store holds an exclusive file lock instead, and the in-memory store a mutex.
 //!
-//! [`Store`] is the only type that knows `object_store`. Every write is create-only:
-//! a blob or manifest that exists is never replaced, so a retried or resumed ingest
-//! cannot duplicate or harm what is stored. The store does not hash or sign; callers
+//! [`Store`] is the only type that knows `object_store`. Every record write is
+//! create-only: a blob or manifest that exists is never replaced, so a retried or
+//! resumed ingest cannot duplicate or harm what is stored. The log's staging (tiles
+//! beyond the checkpoint, pending marks, leaf-index notes) is the sequencer's own, under
+//! its lock. Writes are durable when they return (the local store fsyncs), except the
+//! leaf-index notes, a cache the log's entries can rebuild. The store does not hash or sign; callers
 //! name blobs by the digest they computed (`fehrist-seal`), and verification re-reads
 //! and re-hashes.
 //!
