@@ -19,7 +19,9 @@ mod keys;
 mod log;
 mod registry;
 
+pub use audit::AuditTrail;
 pub use keys::load_or_create_station_key;
+pub use log::{Consistency, CurrentCheckpoint, Sequenced};
 pub use registry::{
     DamagedRecord, FileCheck, FixityReport, MissingRecord, NewRecord, Problem, RecordCheck,
     Registered, Registry, StoredRecord,
