@@ -65,16 +65,38 @@ fn check_size(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), OcrEr
 pub fn page_count(bytes: &[u8]) -> Result<u32, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Png | ScanFormat::Jpeg => Ok(1),
+        ScanFormat::Tiff => tiff_pages(Cursor::new(bytes)),
+    }
+}
+
+/// How many pages a scanned file on disk holds, reading only what it takes to tell:
+/// the magic bytes, and a TIFF's image directories (not its pixels).
+pub fn page_count_in_file(path: &std::path::Path) -> Result<u32, OcrError> {
+    use std::io::{Read as _, Seek as _};
+    let io_error = |source| OcrError::Io { source };
+    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io_error)?);
+    let mut magic = Vec::with_capacity(8);
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut magic)
+        .map_err(io_error)?;
+    match ScanFormat::sniff(&magic)? {
+        ScanFormat::Png | ScanFormat::Jpeg => Ok(1),
         ScanFormat::Tiff => {
-            let mut decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(tiff_error)?;
-            let mut pages = 1;
-            while decoder.more_images() {
-                decoder.next_image().map_err(tiff_error)?;
-                pages += 1;
-            }
-            Ok(pages)
+            file.rewind().map_err(io_error)?;
+            tiff_pages(file)
         }
     }
+}
+
+fn tiff_pages<R: std::io::Read + std::io::Seek>(reader: R) -> Result<u32, OcrError> {
+    let mut decoder = TiffDecoder::new(reader).map_err(tiff_error)?;
+    let mut pages = 1;
+    while decoder.more_images() {
+        decoder.next_image().map_err(tiff_error)?;
+        pages += 1;
+    }
+    Ok(pages)
 }
 
 /// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale.

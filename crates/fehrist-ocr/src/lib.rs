@@ -14,7 +14,9 @@ mod decode;
 mod engine;
 mod quality;
 
-pub use decode::{MAX_PIXEL_BYTES, MAX_SIDE, ScanFormat, decode_page, page_count};
+pub use decode::{
+    MAX_PIXEL_BYTES, MAX_SIDE, ScanFormat, decode_page, page_count, page_count_in_file,
+};
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, main_language,
 };
@@ -34,6 +36,11 @@ pub enum OcrError {
     Decode {
         #[source]
         source: BoxError,
+    },
+    #[error("cannot read the file")]
+    Io {
+        #[source]
+        source: std::io::Error,
     },
     #[error("the image data is truncated")]
     Truncated,

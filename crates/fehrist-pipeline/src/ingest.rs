@@ -9,7 +9,9 @@ use fehrist_model::{
     BlobRef, DescriptionLevel, Digest, Extent, MANIFEST_VERSION, Manifest, OcrInfo, Page,
     PageWords, Passport, PipelineInfo, RecordId, RefCode, Source,
 };
-use fehrist_ocr::{OcrEngine, PageReader, PageText, ScanFormat, decode_page, page_count};
+use fehrist_ocr::{
+    OcrEngine, PageReader, PageText, ScanFormat, decode_page, page_count, page_count_in_file,
+};
 use fehrist_registry::{NewRecord, Registered, Registry};
 use fehrist_seal::{StationKey, record_id, sha256};
 use futures::StreamExt as _;
@@ -398,19 +400,10 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
     ))
 }
 
-/// Pages a scan holds, for the progress bar: only a TIFF can hold several, and only a
-/// TIFF is opened to count them.
+/// Pages a scan holds, for the progress bar, read from its header alone (a file that
+/// cannot be read counts as one page; ingest reports it on its own).
 fn expected_pages(path: &std::path::Path) -> u32 {
-    let is_tiff = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"));
-    if !is_tiff {
-        return 1;
-    }
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| page_count(&bytes).ok())
-        .unwrap_or(1)
+    page_count_in_file(path).unwrap_or(1)
 }
 
 /// The current time in RFC 3339 UTC, whole seconds: how manifests and reports say when.

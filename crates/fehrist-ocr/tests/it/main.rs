@@ -87,6 +87,10 @@ fn clean_fixture_pages_read_under_five_percent_cer() {
 fn multi_page_tiff_has_two_pages() {
     let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
     assert_eq!(page_count(&bytes).unwrap(), 2);
+    let on_disk = fixtures().join("batch/F-12/O-3/D-46/scan.tif");
+    assert_eq!(fehrist_ocr::page_count_in_file(&on_disk).unwrap(), 2);
+    let png = fixtures().join("batch/F-12/O-3/D-45/0001.png");
+    assert_eq!(fehrist_ocr::page_count_in_file(&png).unwrap(), 1);
     assert!(matches!(
         decode_page(&bytes, 3),
         Err(OcrError::NoSuchPage { page: 3, pages: 2 })
