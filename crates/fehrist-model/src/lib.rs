@@ -19,7 +19,7 @@ pub use audit::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
     BlobRef, BlobRole, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page, PageWords,
-    PipelineInfo, Source, Word,
+    PipelineInfo, Preprocessing, Source, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use refcode::{RefCode, RefCodeError};

@@ -43,7 +43,7 @@ pub struct Source {
 }
 
 /// One sheet of the record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Sheet number within the file, from 1.
@@ -68,6 +68,29 @@ pub struct Page {
     /// untouched. Absent in manifests written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binarization: Option<String>,
+    /// What was measured and done to the page image before recognition. Absent in
+    /// manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocessing: Option<Preprocessing>,
+}
+
+/// The preprocessing of one page for OCR, as decided from the image itself. Only the
+/// copy handed to the OCR engine is changed; the master is stored as scanned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preprocessing {
+    /// Resolution the page was read at, in dots per inch.
+    pub dpi: u32,
+    /// `true` when the file did not state its resolution and 300 DPI was assumed.
+    pub dpi_assumed: bool,
+    /// Clockwise rotation of the page's text found by orientation detection (0, 90,
+    /// 180 or 270): the page was read turned back by this much.
+    pub rotation: u16,
+    /// Skew of the text lines in degrees, as measured; the engine read the page
+    /// deskewed by this angle (rounded to 0.01). Positive is counter-clockwise.
+    pub skew: f64,
+    /// `true` when isolated specks were removed (3 × 3 median) before recognition.
+    pub despeckled: bool,
 }
 
 /// The OCR engine that produced the derived text.
@@ -92,7 +115,7 @@ pub struct PipelineInfo {
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub manifest_version: u32,
@@ -193,6 +216,10 @@ pub struct Word {
     /// Left, top, right, bottom in pixels of the master image.
     pub bbox: [u32; 4],
     pub language: String,
+    /// Index of the text line the word is on, counted over the page in reading order.
+    /// Absent in words written before lines were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

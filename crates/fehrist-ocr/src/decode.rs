@@ -215,6 +215,82 @@ fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     GrayImage::from_raw(width, height, gray).ok_or(OcrError::Truncated)
 }
 
+/// The resolution a page is read at when its file states none (the usual archive scan).
+pub const ASSUMED_DPI: u32 = 300;
+
+/// Resolutions outside this range are treated as unstated: scanners and editors often
+/// write a placeholder (72, or 1) that no archive scan was made at.
+pub const PLAUSIBLE_DPI: std::ops::RangeInclusive<u32> = 100..=2400;
+
+/// The resolution a scanned file states for page `page`, in dots per inch: PNG `pHYs`,
+/// JPEG JFIF density, TIFF `XResolution`. `None` when the file says nothing usable
+/// (absent, aspect-ratio only, or outside [`PLAUSIBLE_DPI`]).
+pub fn resolution(bytes: &[u8], page: u32) -> Option<u32> {
+    let dpi = match ScanFormat::sniff(bytes).ok()? {
+        ScanFormat::Png => png_resolution(bytes),
+        ScanFormat::Jpeg => jfif_resolution(bytes),
+        ScanFormat::Tiff => tiff_resolution(bytes, page),
+    }?;
+    let dpi = dpi.round();
+    (dpi.is_finite() && dpi >= 0.0 && PLAUSIBLE_DPI.contains(&(dpi as u32))).then_some(dpi as u32)
+}
+
+const METRES_PER_INCH: f64 = 0.0254;
+
+/// The `pHYs` chunk, which comes before the first `IDAT`.
+fn png_resolution(bytes: &[u8]) -> Option<f64> {
+    let mut at = 8;
+    while let Some(header) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes(header[..4].try_into().ok()?) as usize;
+        let data = bytes.get(at + 8..at + 8 + length)?;
+        match &header[4..8] {
+            b"pHYs" if length == 9 => {
+                let x = u32::from_be_bytes(data[..4].try_into().ok()?);
+                // Unit 1 is the metre; 0 states only the aspect ratio.
+                return (data[8] == 1).then(|| f64::from(x) * METRES_PER_INCH);
+            }
+            b"IDAT" | b"IEND" => return None,
+            _ => at += 12 + length,
+        }
+    }
+    None
+}
+
+/// The JFIF `APP0` segment's density, right after the start-of-image marker.
+fn jfif_resolution(bytes: &[u8]) -> Option<f64> {
+    let app0 = bytes.get(2..18)?;
+    if app0[..2] != [0xff, 0xe0] || &app0[4..9] != b"JFIF\0" {
+        return None;
+    }
+    let x = f64::from(u16::from_be_bytes([app0[12], app0[13]]));
+    match app0[11] {
+        1 => Some(x),
+        2 => Some(x * 2.54),
+        _ => None,
+    }
+}
+
+fn tiff_resolution(bytes: &[u8], page: u32) -> Option<f64> {
+    let mut decoder = TiffDecoder::new(Cursor::new(bytes)).ok()?;
+    for _ in 1..page {
+        decoder.next_image().ok()?;
+    }
+    let x = match decoder.find_tag(Tag::XResolution).ok()?? {
+        tiff::decoder::ifd::Value::Rational(n, d) if d != 0 => f64::from(n) / f64::from(d),
+        _ => return None,
+    };
+    // ResolutionUnit: 2 (the default) is the inch, 3 the centimetre, 1 none.
+    match decoder
+        .find_tag_unsigned::<u16>(Tag::ResolutionUnit)
+        .ok()?
+        .unwrap_or(2)
+    {
+        2 => Some(x),
+        3 => Some(x * 2.54),
+        _ => None,
+    }
+}
+
 /// ITU-R BT.601 luma of an RGB(A) pixel.
 fn luma(rgb: &[u8]) -> u8 {
     let [r, g, b] = [rgb[0], rgb[1], rgb[2]].map(u32::from);
@@ -246,6 +322,47 @@ mod tests {
                 Err(OcrError::NoSuchPage { page: 2, pages: 1 })
             ));
         }
+    }
+
+    #[test]
+    fn reads_the_stated_resolution_and_ignores_placeholders() {
+        let png = |ppm: u32, unit: u8| {
+            let mut bytes = Vec::new();
+            let mut encoder = png::Encoder::new(&mut bytes, 4, 4);
+            encoder.set_color(png::ColorType::Grayscale);
+            encoder.set_pixel_dims(Some(png::PixelDimensions {
+                xppu: ppm,
+                yppu: ppm,
+                unit: if unit == 1 {
+                    png::Unit::Meter
+                } else {
+                    png::Unit::Unspecified
+                },
+            }));
+            encoder
+                .write_header()
+                .unwrap()
+                .write_image_data(&[0; 16])
+                .unwrap();
+            bytes
+        };
+        assert_eq!(resolution(&png(11_811, 1), 1), Some(300));
+        assert_eq!(resolution(&png(23_622, 1), 1), Some(600));
+        assert_eq!(resolution(&png(2_835, 1), 1), None, "72 DPI placeholder");
+        assert_eq!(resolution(&png(11_811, 0), 1), None, "aspect ratio only");
+        assert_eq!(
+            resolution(&encode(&sample(), image::ImageFormat::Png), 1),
+            None
+        );
+
+        let mut jpeg = encode(&sample(), image::ImageFormat::Jpeg);
+        assert_eq!(&jpeg[6..11], b"JFIF\0");
+        jpeg[13] = 1;
+        jpeg[14..18].copy_from_slice(&[1, 144, 1, 144]);
+        assert_eq!(resolution(&jpeg, 1), Some(400));
+        jpeg[13] = 2;
+        jpeg[14..18].copy_from_slice(&[0, 118, 0, 118]);
+        assert_eq!(resolution(&jpeg, 1), Some(300), "dots per centimetre");
     }
 
     #[test]

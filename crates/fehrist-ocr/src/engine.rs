@@ -2,18 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use fehrist_model::Word;
+use fehrist_model::{Preprocessing, Word};
 use image::GrayImage;
 use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
-use crate::OcrError;
+use crate::preprocess::{ImageStats, despeckle};
+use crate::{ASSUMED_DPI, OcrError};
 
 /// What an engine read on one page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageText {
     /// Plain text in reading order, lines separated by `\n`.
     pub text: String,
+    /// Words in reading order, boxes in pixels of the page as given (before rotation).
     pub words: Vec<Word>,
+    /// The layout the words sit in, for ALTO.
+    pub blocks: Vec<TextBlock>,
     /// Mean word confidence, 0–100.
     pub mean_confidence: u8,
     /// The language most of the page's letters were recognized in.
@@ -23,8 +27,23 @@ pub struct PageText {
     pub height: u32,
     /// The binarization whose reading was kept.
     pub binarization: Binarization,
-    /// The page as ALTO XML (v3, as Tesseract writes it), word confidences in `WC`.
-    pub alto: String,
+    /// Resolution, orientation, skew and cleaning, as measured and applied.
+    pub preprocessing: Preprocessing,
+}
+
+/// A block of text lines (a paragraph or column), in reading order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextBlock {
+    /// Left, top, right, bottom in pixels of the page as given.
+    pub bbox: [u32; 4],
+    pub lines: Vec<TextLine>,
+}
+
+/// One line of text: its box and the range of [`PageText::words`] on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLine {
+    pub bbox: [u32; 4],
+    pub words: std::ops::Range<usize>,
 }
 
 /// An OCR engine: describes itself and makes page readers.
@@ -46,7 +65,9 @@ pub trait OcrEngine: Send + Sync {
 
 /// One engine instance: reads one page at a time, on the thread that made it.
 pub trait PageReader: Send {
-    fn read(&mut self, page: &GrayImage) -> Result<PageText, OcrError>;
+    /// Reads a page; `dpi` is the resolution its file states, if any
+    /// ([`crate::resolution`]); without it [`ASSUMED_DPI`] is used and recorded.
+    fn read(&mut self, page: &GrayImage, dpi: Option<u32>) -> Result<PageText, OcrError>;
 }
 
 /// libtesseract through the `tesseract-rs` binding, Debian's language packs.
@@ -70,7 +91,7 @@ impl OcrEngine for Tesseract {
     }
 
     fn page_segmentation(&self) -> &str {
-        "auto_osd"
+        "auto"
     }
 
     fn reader(&self, languages: &str) -> Result<Box<dyn PageReader>, OcrError> {
@@ -80,6 +101,9 @@ impl OcrEngine for Tesseract {
 
 struct TesseractReader {
     api: TesseractAPI,
+    datapath: std::path::PathBuf,
+    /// Orientation detection, loaded the first time a page reads poorly.
+    osd: Option<TesseractAPI>,
 }
 
 fn tess_error(error: tesseract_rs::TesseractError) -> OcrError {
@@ -116,53 +140,148 @@ impl TesseractReader {
                 installed: api.get_available_languages().unwrap_or_default(),
             });
         }
-        // Automatic page segmentation with orientation and script detection: a page
-        // scanned upside down or sideways is read the right way up.
-        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO_OSD)
+        // Automatic layout without orientation detection: most pages are upright, and
+        // detection costs a third of a page's reading; it runs only on doubtful pages.
+        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
             .map_err(tess_error)?;
-        Ok(TesseractReader { api })
-    }
-}
-
-/// Mean word confidence at or above which the first (Otsu) reading of a page is kept.
-/// Clean pages read above it; degraded ones (uneven light, noise) fall far below.
-pub const CONFIDENT: u8 = 88;
-
-impl PageReader for TesseractReader {
-    fn read(&mut self, page: &GrayImage) -> Result<PageText, OcrError> {
-        // Tesseract's own Otsu binarization is right for clean pages; on uneven light it
-        // loses whole regions, where its Sauvola mode reads them. Sauvola once dropped a
-        // block on a clean page here, so it is tried only when Otsu reads poorly, and the
-        // reading with more confident text wins.
-        let otsu = self.pass(page, Binarization::Otsu)?;
-        // No words at all is no proof of a blank page: Otsu can lose a dark page whole.
-        if otsu.mean_confidence >= CONFIDENT && !otsu.words.is_empty() {
-            return Ok(otsu);
-        }
-        let sauvola = self.pass(page, Binarization::Sauvola)?;
-        Ok(if confident_text(&sauvola) > confident_text(&otsu) {
-            sauvola
-        } else {
-            otsu
+        Ok(TesseractReader {
+            api,
+            datapath,
+            osd: None,
         })
     }
 }
 
-/// A whole ALTO v3 document around the `<Page>` element the API returns, with the
-/// header Tesseract's own file renderer writes.
-fn alto_document(page: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <alto xmlns=\"http://www.loc.gov/standards/alto/ns-v3#\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:schemaLocation=\"http://www.loc.gov/standards/alto/ns-v3# http://www.loc.gov/alto/v3/alto-3-0.xsd\">\n\
-         \t<Description>\n\t\t<MeasurementUnit>pixel</MeasurementUnit>\n\
-         \t\t<OCRProcessing ID=\"OCR_0\">\n\t\t\t<ocrProcessingStep>\n\t\t\t\t<processingSoftware>\n\
-         \t\t\t\t\t<softwareName>tesseract {}</softwareName>\n\
-         \t\t\t\t</processingSoftware>\n\t\t\t</ocrProcessingStep>\n\t\t</OCRProcessing>\n\
-         \t</Description>\n\t<Layout>\n{page}\t</Layout>\n</alto>\n",
-        TesseractAPI::version()
-    )
+/// Mean word confidence below which a reading is doubted: the page may be sideways or
+/// upside down, or need the other binarization. Upright pages, clean or degraded,
+/// read above it here; a page read upside down stays far below.
+pub const CONFIDENT: u8 = 75;
+
+fn doubtful(read: &PageText) -> bool {
+    read.words.is_empty() || read.mean_confidence < CONFIDENT
+}
+
+/// How a page was prepared before the passes over it.
+struct Prepared {
+    dpi: u32,
+    dpi_assumed: bool,
+    despeckled: bool,
+}
+
+impl PageReader for TesseractReader {
+    fn read(&mut self, page: &GrayImage, dpi: Option<u32>) -> Result<PageText, OcrError> {
+        // Each step is decided from the page: a median filter for speckle noise, and
+        // Sauvola's adaptive threshold where the paper's light is uneven (Otsu's global
+        // one loses whole regions there, and is right for clean pages).
+        let stats = ImageStats::measure(page);
+        let prepared = Prepared {
+            dpi: dpi.unwrap_or(ASSUMED_DPI),
+            dpi_assumed: dpi.is_none(),
+            despeckled: stats.is_noisy(),
+        };
+        let cleaned;
+        let image = if prepared.despeckled {
+            cleaned = despeckle(page);
+            &cleaned
+        } else {
+            page
+        };
+        let binarization = if stats.needs_adaptive_threshold() {
+            Binarization::Sauvola
+        } else {
+            Binarization::Otsu
+        };
+        let mut best = self.pass(image, 0, binarization, &prepared)?;
+        if !doubtful(&best) {
+            return Ok(best);
+        }
+        // A poor reading: the page may be sideways or upside down.
+        let rotation = self.rotation(image, prepared.dpi)?;
+        let turned;
+        let upright = if rotation == 0 {
+            image
+        } else {
+            turned = turn_upright(image, rotation);
+            let read = self.pass(&turned, rotation, binarization, &prepared)?;
+            if confident_text(&read) > confident_text(&best) {
+                best = read;
+            }
+            &turned
+        };
+        if doubtful(&best) {
+            let other = self.pass(
+                upright,
+                best.preprocessing.rotation,
+                binarization.other(),
+                &prepared,
+            )?;
+            if confident_text(&other) > confident_text(&best) {
+                best = other;
+            }
+        }
+        Ok(best)
+    }
+}
+
+/// The image turned so that text whose tops point `rotation` degrees clockwise from up
+/// stands upright.
+fn turn_upright(image: &GrayImage, rotation: u16) -> GrayImage {
+    match rotation {
+        90 => image::imageops::rotate270(image),
+        180 => image::imageops::rotate180(image),
+        270 => image::imageops::rotate90(image),
+        _ => image.clone(),
+    }
+}
+
+/// A box found on the upright image mapped back onto the page as given (`width` ×
+/// `height`), whose text was turned `rotation` degrees clockwise.
+fn box_on_page(bbox: [u32; 4], rotation: u16, width: u32, height: u32) -> [u32; 4] {
+    let [l, t, r, b] = bbox;
+    match rotation {
+        // The upright image is the page turned 270° clockwise: page x = W − y', y = x'.
+        90 => [width.saturating_sub(b), l, width.saturating_sub(t), r],
+        180 => [
+            width.saturating_sub(r),
+            height.saturating_sub(b),
+            width.saturating_sub(l),
+            height.saturating_sub(t),
+        ],
+        // The upright image is the page turned 90° clockwise: page x = y', y = H − x'.
+        270 => [t, height.saturating_sub(r), b, height.saturating_sub(l)],
+        _ => bbox,
+    }
+}
+
+/// Which way the text runs on the page as scanned, as the clockwise rotation of its
+/// tops from upright (0, 90, 180, 270): the direction from each word to the next on
+/// its line, summed over the page. Tesseract's layout analysis reads sideways lines by
+/// itself, so this is how a page read that way learns its rotation. `None` without
+/// two words on a line.
+pub fn reading_direction(words: &[Word]) -> Option<u16> {
+    let centre = |w: &Word| {
+        let [l, t, r, b] = w.bbox.map(i64::from);
+        ((l + r) / 2, (t + b) / 2)
+    };
+    let (mut dx, mut dy, mut pairs) = (0i64, 0i64, 0);
+    for pair in words.windows(2) {
+        if pair[0].line.is_some() && pair[0].line == pair[1].line {
+            let ((x0, y0), (x1, y1)) = (centre(&pair[0]), centre(&pair[1]));
+            dx += x1 - x0;
+            dy += y1 - y0;
+            pairs += 1;
+        }
+    }
+    if pairs == 0 {
+        return None;
+    }
+    Some(if dx.abs() >= dy.abs() {
+        if dx >= 0 { 0 } else { 180 }
+    } else if dy > 0 {
+        90
+    } else {
+        270
+    })
 }
 
 /// Letters weighted by the confidence they were read with.
@@ -193,6 +312,13 @@ impl Binarization {
         }
     }
 
+    fn other(self) -> Self {
+        match self {
+            Self::Otsu => Self::Sauvola,
+            Self::Sauvola => Self::Otsu,
+        }
+    }
+
     fn tesseract_method(self) -> &'static str {
         match self {
             Self::Otsu => "0",
@@ -201,55 +327,155 @@ impl Binarization {
     }
 }
 
+fn dimensions(page: &GrayImage) -> Result<(i32, i32), OcrError> {
+    let (width, height) = page.dimensions();
+    Ok((
+        i32::try_from(width).map_err(|_| OcrError::TooLarge { width, height })?,
+        i32::try_from(height).map_err(|_| OcrError::TooLarge { width, height })?,
+    ))
+}
+
 impl TesseractReader {
-    fn pass(&mut self, page: &GrayImage, binarization: Binarization) -> Result<PageText, OcrError> {
-        let (width, height) = page.dimensions();
-        let (w, h) = (
-            i32::try_from(width).map_err(|_| OcrError::TooLarge { width, height })?,
-            i32::try_from(height).map_err(|_| OcrError::TooLarge { width, height })?,
-        );
+    /// Clockwise rotation of the page's text by Tesseract's orientation detection
+    /// (`osd.traineddata`); 0 when it is unsure or finds nothing to judge by.
+    fn rotation(&mut self, page: &GrayImage, dpi: u32) -> Result<u16, OcrError> {
+        if self.osd.is_none() {
+            let osd = TesseractAPI::new();
+            if osd.init(&self.datapath, "osd").is_err() {
+                // Without the orientation model, pages are read as they lie.
+                return Ok(0);
+            }
+            self.osd = Some(osd);
+        }
+        let osd = self.osd.as_ref().expect("loaded above");
+        let (w, h) = dimensions(page)?;
+        osd.set_image(page.as_raw(), w, h, 1, w)
+            .map_err(tess_error)?;
+        osd.set_source_resolution(dpi as i32).map_err(tess_error)?;
+        let detected = osd.detect_os();
+        osd.clear().map_err(tess_error)?;
+        Ok(match detected {
+            // Tesseract's own bar for acting on its orientation guess (`min_orientation_margin`).
+            // Tesseract reports the clockwise turn of the text from upright.
+            Ok((degrees, confidence, _, _)) if confidence >= 7.0 => degrees.rem_euclid(360) as u16,
+            _ => 0,
+        })
+    }
+
+    /// One recognition of `image`, which is the page turned upright by `rotation`.
+    fn pass(
+        &mut self,
+        image: &GrayImage,
+        rotation: u16,
+        binarization: Binarization,
+        prepared: &Prepared,
+    ) -> Result<PageText, OcrError> {
+        let (w, h) = dimensions(image)?;
         self.api
             .set_variable("thresholding_method", binarization.tesseract_method())
             .map_err(tess_error)?;
         self.api
-            .set_image(page.as_raw(), w, h, 1, w)
+            .set_image(image.as_raw(), w, h, 1, w)
             .map_err(tess_error)?;
-        self.api.set_source_resolution(300).map_err(tess_error)?;
+        self.api
+            .set_source_resolution(prepared.dpi as i32)
+            .map_err(tess_error)?;
         self.api.recognize().map_err(tess_error)?;
         let text = self.api.get_utf8_text().map_err(tess_error)?;
         let mean_confidence = self.api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
-        let words = self.words()?;
-        let alto = alto_document(&self.api.get_alto_text(0).map_err(tess_error)?);
+        let skew = self.skew();
+        let (mut words, mut blocks) = self.layout()?;
         self.api.clear().map_err(tess_error)?;
+        // Boxes are kept in pixels of the page as scanned, whichever way it was read.
+        let (width, height) = if rotation % 180 == 90 {
+            (image.height(), image.width())
+        } else {
+            image.dimensions()
+        };
+        if rotation != 0 {
+            let on_page = |bbox| box_on_page(bbox, rotation, width, height);
+            words.iter_mut().for_each(|w| w.bbox = on_page(w.bbox));
+            for block in &mut blocks {
+                block.bbox = on_page(block.bbox);
+                block
+                    .lines
+                    .iter_mut()
+                    .for_each(|l| l.bbox = on_page(l.bbox));
+            }
+        }
         let language = main_language(&words);
+        let rotation = reading_direction(&words).unwrap_or(rotation);
         Ok(PageText {
-            alto,
             text,
             words,
+            blocks,
             mean_confidence,
             language,
             width,
             height,
             binarization,
+            preprocessing: Preprocessing {
+                dpi: prepared.dpi,
+                dpi_assumed: prepared.dpi_assumed,
+                rotation,
+                skew,
+                despeckled: prepared.despeckled,
+            },
         })
     }
 
-    fn words(&self) -> Result<Vec<Word>, OcrError> {
-        let mut words = Vec::new();
+    /// The skew Tesseract measured and corrected for, in degrees (0.01 steps).
+    fn skew(&self) -> f64 {
+        self.api
+            .get_page_iterator()
+            .and_then(|iter| iter.orientation())
+            .map(|(_, _, _, radians)| (f64::from(radians).to_degrees() * 100.0).round() / 100.0)
+            .unwrap_or(0.0)
+    }
+
+    /// Words in reading order, each with the index of its line, and the blocks and lines
+    /// they form (told apart by their boxes, as the result iterator walks words).
+    fn layout(&self) -> Result<(Vec<Word>, Vec<TextBlock>), OcrError> {
+        let mut words: Vec<Word> = Vec::new();
+        let mut blocks: Vec<TextBlock> = Vec::new();
         // A page without any text has no iterator.
         let Ok(iter) = self.api.get_iterator() else {
-            return Ok(words);
+            return Ok((words, blocks));
         };
+        let clamp = |v: i32| u32::try_from(v).unwrap_or(0);
+        let bbox = |level| {
+            iter.get_bounding_box(level)
+                .map(|(l, t, r, b)| [clamp(l), clamp(t), clamp(r), clamp(b)])
+                .unwrap_or_default()
+        };
+        let mut lines = 0u32;
         loop {
             if let Ok((text, left, top, right, bottom, confidence)) = iter.get_word_with_bounds() {
                 let text = text.trim().to_owned();
                 if !text.is_empty() {
-                    let clamp = |v: i32| u32::try_from(v).unwrap_or(0);
+                    let block_box = bbox(TessPageIteratorLevel::RIL_BLOCK);
+                    let line_box = bbox(TessPageIteratorLevel::RIL_TEXTLINE);
+                    if blocks.last().is_none_or(|b| b.bbox != block_box) {
+                        blocks.push(TextBlock {
+                            bbox: block_box,
+                            lines: Vec::new(),
+                        });
+                    }
+                    let block = blocks.last_mut().expect("pushed above");
+                    if block.lines.last().is_none_or(|l| l.bbox != line_box) {
+                        block.lines.push(TextLine {
+                            bbox: line_box,
+                            words: words.len()..words.len(),
+                        });
+                        lines += 1;
+                    }
+                    block.lines.last_mut().expect("pushed above").words.end += 1;
                     words.push(Word {
                         text,
                         confidence,
                         bbox: [clamp(left), clamp(top), clamp(right), clamp(bottom)],
                         language: iter.word_recognition_language().unwrap_or_default(),
+                        line: Some(lines - 1),
                     });
                 }
             }
@@ -260,7 +486,7 @@ impl TesseractReader {
                 break;
             }
         }
-        Ok(words)
+        Ok((words, blocks))
     }
 }
 
@@ -277,4 +503,36 @@ pub fn main_language(words: &[Word]) -> String {
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
         .map(|(language, _)| language.to_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A box drawn on a page, found again on the page turned upright, maps back to itself.
+    #[test]
+    fn boxes_map_back_onto_the_page_as_scanned() {
+        let (width, height) = (60, 40);
+        let bbox = [10, 5, 25, 12];
+        let mut page = GrayImage::from_pixel(width, height, image::Luma([255]));
+        for y in bbox[1]..bbox[3] {
+            for x in bbox[0]..bbox[2] {
+                page.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        for rotation in [0, 90, 180, 270] {
+            let upright = turn_upright(&page, rotation);
+            let (mut l, mut t, mut r, mut b) = (u32::MAX, u32::MAX, 0, 0);
+            for (x, y, pixel) in upright.enumerate_pixels() {
+                if pixel[0] == 0 {
+                    (l, t, r, b) = (l.min(x), t.min(y), r.max(x + 1), b.max(y + 1));
+                }
+            }
+            assert_eq!(
+                box_on_page([l, t, r, b], rotation, width, height),
+                bbox,
+                "rotation {rotation}"
+            );
+        }
+    }
 }

@@ -10,16 +10,22 @@
 //! This crate is the only one that knows Tesseract or image codecs. It never changes a
 //! master: decoding works on a copy, and the bytes stored are the bytes scanned.
 
+mod alto;
 mod decode;
 mod engine;
+mod preprocess;
 mod quality;
 
+pub use alto::{AltoSource, alto_document, bcp47};
 pub use decode::{
-    MAX_PIXEL_BYTES, MAX_SIDE, ScanFormat, decode_page, page_count, page_count_in_file,
+    ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, decode_page, page_count,
+    page_count_in_file, resolution,
 };
 pub use engine::{
-    Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, main_language,
+    Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,
+    main_language, reading_direction,
 };
+pub use preprocess::{ImageStats, NOISY, UNEVEN, despeckle};
 pub use quality::{character_error_rate, word_error_rate};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -10,7 +10,8 @@ use fehrist_model::{
     PageWords, Passport, PipelineInfo, RecordId, RefCode, Source,
 };
 use fehrist_ocr::{
-    OcrEngine, PageReader, PageText, ScanFormat, decode_page, page_count, page_count_in_file,
+    AltoSource, OcrEngine, PageReader, PageText, ScanFormat, alto_document, decode_page,
+    page_count, page_count_in_file, resolution,
 };
 use fehrist_registry::{NewRecord, Registered, Registry};
 use fehrist_seal::{StationKey, record_id, sha256};
@@ -185,7 +186,9 @@ fn read_page(
     let reader = readers
         .get_mut(&job.languages)
         .expect("reader was just made");
-    reader.read(&image).map_err(page_error)
+    reader
+        .read(&image, resolution(&job.bytes, job.page))
+        .map_err(page_error)
 }
 
 /// A record after OCR, ready to seal.
@@ -306,6 +309,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
     });
     let reads: Vec<_> = futures::future::join_all(reads).await;
 
+    let engine_version = cx.engine.version();
     let mut blobs: Vec<(Digest, Bytes)> = Vec::new();
     let mut manifest_pages = Vec::with_capacity(reads.len());
     let mut texts = Vec::with_capacity(reads.len());
@@ -322,10 +326,22 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             }
         };
         let (text, text_blob) = blob(&Bytes::from(read.text.clone()), "text/plain; charset=utf-8");
-        let words_json =
-            serde_json::to_vec(&PageWords { words: read.words }).expect("words serialize");
+        let words_json = serde_json::to_vec(&PageWords {
+            words: read.words.clone(),
+        })
+        .expect("words serialize");
         let (words, words_blob) = blob(&Bytes::from(words_json), "application/json");
-        let (alto, alto_blob) = blob(&Bytes::from(read.alto), "application/xml");
+        let alto_xml = alto_document(
+            &read,
+            &AltoSource {
+                file_name: &scan.relative,
+                page,
+                engine: cx.engine.name(),
+                engine_version: &engine_version,
+                languages: &languages,
+            },
+        );
+        let (alto, alto_blob) = blob(&Bytes::from(alto_xml), "application/alto+xml");
         blobs.extend([text_blob, words_blob, alto_blob]);
         manifest_pages.push(Page {
             sheet,
@@ -346,6 +362,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             language: read.language,
             mean_confidence: read.mean_confidence,
             binarization: Some(read.binarization.as_str().to_owned()),
+            preprocessing: Some(read.preprocessing),
         });
         texts.push(read.text);
     }

@@ -127,7 +127,7 @@ fn ingest_search_show_verify_and_tamper() {
         0,
     );
     assert!(
-        alto.contains("<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v3#\""),
+        alto.contains("<alto xmlns=\"http://www.loc.gov/standards/alto/ns-v4#\""),
         "{alto}"
     );
     assert!(

@@ -56,7 +56,7 @@ fn clean_fixture_pages_read_under_five_percent_cer() {
         let bytes = std::fs::read(fixtures().join("batch").join(scan)).unwrap();
         let image = decode_page(&bytes, page).unwrap();
         let mut reader = engine.reader(languages).unwrap();
-        let read = reader.read(&image).unwrap();
+        let read = reader.read(&image, None).unwrap();
         let reference = std::fs::read_to_string(fixtures().join("truth").join(truth)).unwrap();
         let cer = character_error_rate(&read.text, &reference);
         assert!(
@@ -121,28 +121,32 @@ fn a_blank_page_reads_as_no_words() {
     let read = Tesseract::default()
         .reader("eng")
         .unwrap()
-        .read(&blank)
+        .read(&blank, None)
         .unwrap();
     assert!(read.words.is_empty());
     assert_eq!(read.text.trim(), "");
     assert_eq!(read.language, "");
 }
 
-/// (page, languages, binarization the reader should keep)
-const DEGRADED: &[(&str, &str, Option<Binarization>)] = &[
-    ("tgk-heavy", "tgk+rus+eng", Some(Binarization::Sauvola)),
-    ("rus-medium", "rus+tgk+eng", None),
-    ("tgk-upside-down", "tgk+rus+eng", None),
+/// (page, languages, binarization the reader should keep, rotation it should find)
+const DEGRADED: &[(&str, &str, Option<Binarization>, u16)] = &[
+    ("tgk-heavy", "tgk+rus+eng", Some(Binarization::Sauvola), 0),
+    ("rus-medium", "rus+tgk+eng", Some(Binarization::Sauvola), 0),
+    ("tgk-upside-down", "tgk+rus+eng", None, 180),
 ];
 
 #[test]
 fn degraded_and_upside_down_pages_read_under_five_percent_cer() {
     let engine = Tesseract::default();
-    for &(name, languages, binarization) in DEGRADED {
+    for &(name, languages, binarization, rotation) in DEGRADED {
         let dir = fixtures().join("degraded");
         let bytes = std::fs::read(dir.join(format!("{name}.jpg"))).unwrap();
         let image = decode_page(&bytes, 1).unwrap();
-        let read = engine.reader(languages).unwrap().read(&image).unwrap();
+        let read = engine
+            .reader(languages)
+            .unwrap()
+            .read(&image, None)
+            .unwrap();
         let reference = std::fs::read_to_string(dir.join(format!("{name}.gt.txt"))).unwrap();
         let cer = character_error_rate(&read.text, &reference);
         assert!(
@@ -155,6 +159,57 @@ fn degraded_and_upside_down_pages_read_under_five_percent_cer() {
         if let Some(expected) = binarization {
             assert_eq!(read.binarization, expected, "{name}");
         }
+        assert_eq!(read.preprocessing.rotation, rotation, "{name}");
+        assert!(
+            read.preprocessing.skew.abs() < 5.0,
+            "{name}: {:?}",
+            read.preprocessing
+        );
+    }
+}
+
+#[test]
+fn noisy_pages_are_despeckled_and_clean_ones_are_not() {
+    let heavy = std::fs::read(fixtures().join("degraded/tgk-heavy.jpg")).unwrap();
+    let clean = std::fs::read(fixtures().join("batch/F-12/O-3/D-45/0001.png")).unwrap();
+    let mut reader = Tesseract::default().reader("tgk+rus+eng").unwrap();
+    let heavy = reader.read(&decode_page(&heavy, 1).unwrap(), None).unwrap();
+    let clean = reader.read(&decode_page(&clean, 1).unwrap(), None).unwrap();
+    assert!(heavy.preprocessing.despeckled, "{:?}", heavy.preprocessing);
+    assert!(!clean.preprocessing.despeckled, "{:?}", clean.preprocessing);
+    assert!(clean.preprocessing.dpi_assumed);
+    assert_eq!(clean.preprocessing.dpi, fehrist_ocr::ASSUMED_DPI);
+}
+
+/// Text turned a quarter either way is found, read, and boxed on the page as scanned.
+#[test]
+fn sideways_pages_are_read_upright_with_boxes_on_the_scan() {
+    let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-45/0001.png")).unwrap();
+    let page = decode_page(&bytes, 1).unwrap();
+    let reference =
+        std::fs::read_to_string(fixtures().join("truth/F-12/O-3/D-45/L-1.txt")).unwrap();
+    let mut reader = Tesseract::default().reader("tgk+rus+eng").unwrap();
+    let upright = reader.read(&page, Some(300)).unwrap();
+    assert!(!upright.preprocessing.dpi_assumed);
+    for (rotation, turned) in [
+        (90, image::imageops::rotate90(&page)),
+        (270, image::imageops::rotate270(&page)),
+    ] {
+        let read = reader.read(&turned, Some(300)).unwrap();
+        assert_eq!(read.preprocessing.rotation, rotation);
+        assert_eq!((read.width, read.height), turned.dimensions());
+        let cer = character_error_rate(&read.text, &reference);
+        assert!(cer < 0.05, "rotation {rotation}: CER {:.2}%", cer * 100.0);
+        // The first word's box on the turned scan is the upright box turned with it.
+        let [l, t, r, b] = upright.words[0].bbox;
+        let (w, h) = page.dimensions();
+        let expected = match rotation {
+            90 => [h - b, l, h - t, r],
+            _ => [t, w - r, b, w - l],
+        };
+        let found = read.words[0].bbox;
+        let close = found.iter().zip(expected).all(|(a, e)| a.abs_diff(e) <= 3);
+        assert!(close, "rotation {rotation}: {found:?} vs {expected:?}");
     }
 }
 
@@ -164,8 +219,105 @@ fn clean_pages_keep_the_first_otsu_reading() {
     let read = Tesseract::default()
         .reader("tgk+rus+eng")
         .unwrap()
-        .read(&decode_page(&bytes, 1).unwrap())
+        .read(&decode_page(&bytes, 1).unwrap(), None)
         .unwrap();
     assert_eq!(read.binarization, Binarization::Otsu);
+    assert_eq!(read.preprocessing.rotation, 0);
     assert!(read.mean_confidence >= fehrist_ocr::CONFIDENT);
+}
+
+/// The ALTO a page gets: v4 namespace, the required elements and attributes in schema
+/// order, unique IDs, confidences in 0–1, BCP 47 languages, and every word with its box.
+#[test]
+fn alto_is_version_4_with_boxes_confidences_and_languages() {
+    let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
+    let read = Tesseract::default()
+        .reader("rus+tgk+eng")
+        .unwrap()
+        .read(&decode_page(&bytes, 2).unwrap(), None)
+        .unwrap();
+    let xml = fehrist_ocr::alto_document(
+        &read,
+        &fehrist_ocr::AltoSource {
+            file_name: "F-12/O-3/D-46/scan.tif",
+            page: 2,
+            engine: "tesseract",
+            engine_version: "5.3.0",
+            languages: "rus+tgk+eng",
+        },
+    );
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let ns = "http://www.loc.gov/standards/alto/ns-v4#";
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().namespace(), Some(ns));
+    let children: Vec<&str> = root
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(children, ["Description", "Layout"]);
+    let description: Vec<&str> = root
+        .first_element_child()
+        .unwrap()
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    assert_eq!(
+        description,
+        ["MeasurementUnit", "sourceImageInformation", "Processing"]
+    );
+    let page = doc
+        .descendants()
+        .find(|n| n.has_tag_name((ns, "Page")))
+        .unwrap();
+    assert_eq!(page.attribute("PHYSICAL_IMG_NR"), Some("2"));
+    assert_eq!(page.attribute("ID"), Some("P2"));
+
+    let mut ids = std::collections::HashSet::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        if let Some(id) = node.attribute("ID") {
+            assert!(
+                !id.starts_with(|c: char| c.is_ascii_digit()),
+                "{id} is no NCName"
+            );
+            assert!(ids.insert(id), "duplicate ID {id}");
+        }
+    }
+    let strings: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name((ns, "String")))
+        .collect();
+    assert_eq!(strings.len(), read.words.len());
+    for (string, word) in strings.iter().zip(&read.words) {
+        assert_eq!(string.parent().unwrap().tag_name().name(), "TextLine");
+        assert_eq!(string.attribute("CONTENT"), Some(word.text.as_str()));
+        let wc: f32 = string.attribute("WC").unwrap().parse().unwrap();
+        assert!((0.0..=1.0).contains(&wc));
+        for attribute in ["HPOS", "VPOS", "WIDTH", "HEIGHT"] {
+            let value: f32 = string.attribute(attribute).unwrap().parse().unwrap();
+            assert!(value >= 0.0);
+        }
+        let lang = string.attribute("LANG").unwrap();
+        assert!(["ru", "tg", "en"].contains(&lang), "{lang}");
+    }
+    // Each line's words: String, then SP only between words.
+    for line in doc
+        .descendants()
+        .filter(|n| n.has_tag_name((ns, "TextLine")))
+    {
+        let names: Vec<&str> = line
+            .children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
+        assert_eq!(names.first(), Some(&"String"));
+        assert_eq!(names.last(), Some(&"String"));
+        assert!(names.windows(2).all(|w| w[0] != w[1] || w[0] == "String"));
+    }
+    assert!(
+        strings
+            .iter()
+            .any(|s| s.attribute("CONTENT") == Some("Душанбе,"))
+    );
 }

@@ -132,16 +132,23 @@ async fn fixtures_are_ingested_searchable_verifiable_and_not_twice() {
     assert_eq!(writ.manifest.pages[0].master, writ.manifest.pages[1].master);
     assert_eq!(writ.manifest.ocr.languages, "rus+tgk+eng");
     assert_eq!(writ.manifest.station, "fixture-station");
-    assert_eq!(
-        writ.manifest.ocr.page_segmentation.as_deref(),
-        Some("auto_osd")
-    );
+    assert_eq!(writ.manifest.ocr.page_segmentation.as_deref(), Some("auto"));
     for page in &writ.manifest.pages {
         assert_eq!(
             page.binarization.as_deref(),
             Some("otsu"),
             "clean pages keep Otsu"
         );
+        let preprocessing = page.preprocessing.as_ref().expect("preprocessing recorded");
+        assert_eq!(
+            (preprocessing.rotation, preprocessing.despeckled),
+            (0, false),
+            "sheet {}",
+            page.sheet
+        );
+        assert!(preprocessing.skew.abs() < 1.0, "{preprocessing:?}");
+        // The TIFF states 300 DPI, so none is assumed.
+        assert_eq!((preprocessing.dpi, preprocessing.dpi_assumed), (300, false));
         let alto = page.alto.as_ref().expect("every page keeps its ALTO");
         let xml = station
             .registry

@@ -76,6 +76,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             language: "tgk".to_owned(),
             mean_confidence: 90,
             binarization: None,
+            preprocessing: None,
         });
     }
     let id = record_id(

@@ -86,6 +86,7 @@ fn example_manifest() -> Manifest {
             language: "tgk".to_owned(),
             mean_confidence: 93,
             binarization: None,
+            preprocessing: None,
         }],
     }
 }
@@ -113,6 +114,27 @@ fn manifest_v1_with_recorded_ocr_decisions_is_stable() {
     let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
     let sealed = SealedManifest::seal(&manifest, &key).unwrap();
     check_golden("manifest-v1-ocr-decisions.json", &sealed.bytes);
+    let parsed: Manifest = serde_json::from_slice(&sealed.bytes).unwrap();
+    assert_eq!(parsed, manifest);
+}
+
+#[test]
+fn manifest_v1_with_preprocessing_is_stable() {
+    // Preprocessing and word lines were added within v1 as optional fields: manifests
+    // without them keep their bytes (the goldens above), and these bytes must not drift.
+    let mut manifest = example_manifest();
+    manifest.ocr.page_segmentation = Some("auto".to_owned());
+    manifest.pages[0].binarization = Some("sauvola".to_owned());
+    manifest.pages[0].preprocessing = Some(fehrist_model::Preprocessing {
+        dpi: 300,
+        dpi_assumed: true,
+        rotation: 90,
+        skew: -1.25,
+        despeckled: true,
+    });
+    let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
+    let sealed = SealedManifest::seal(&manifest, &key).unwrap();
+    check_golden("manifest-v1-preprocessing.json", &sealed.bytes);
     let parsed: Manifest = serde_json::from_slice(&sealed.bytes).unwrap();
     assert_eq!(parsed, manifest);
 }
