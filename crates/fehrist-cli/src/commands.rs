@@ -304,11 +304,15 @@ pub struct ShowArgs {
     /// A record id or a reference code (TJ-CSA/F-12/O-3/D-45, or .../L-2 for one sheet).
     pub record: String,
     /// Only the OCR text, pages separated by form feeds.
-    #[arg(long, conflicts_with = "alto")]
+    #[arg(long, conflicts_with_all = ["alto", "pdf"])]
     text: bool,
-    /// A page's ALTO XML (word boxes and confidences), as Tesseract wrote it.
-    #[arg(long)]
+    /// A page's ALTO v4 XML (blocks, lines, word boxes, confidences, languages).
+    #[arg(long, conflicts_with = "pdf")]
     alto: bool,
+    /// The whole record as a searchable PDF/A-2b on standard output: the scans with
+    /// the OCR text invisible over them (`fehrist show ID --pdf > record.pdf`).
+    #[arg(long)]
+    pdf: bool,
     /// With --alto: which page (sheet number; default 1, or the code's /L-n).
     #[arg(long, requires = "alto")]
     page: Option<u32>,
@@ -329,6 +333,20 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             manifest.passport.ref_code,
             manifest.pages.len()
         );
+    }
+    if args.pdf {
+        use std::io::{IsTerminal as _, Write as _};
+        let mut stdout = std::io::stdout();
+        anyhow::ensure!(
+            !stdout.is_terminal(),
+            "--pdf writes a PDF to standard output: redirect it to a file (> record.pdf)"
+        );
+        let pdf = fehrist_pipeline::record_pdf(&registry, manifest)
+            .await
+            .with_context(|| format!("cannot make the PDF of {}", manifest.passport.ref_code))?;
+        stdout.write_all(&pdf)?;
+        stdout.flush()?;
+        return Ok(Answer::Yes);
     }
     if args.alto {
         let wanted = args.page.or(sheet).unwrap_or(1);

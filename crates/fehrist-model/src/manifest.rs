@@ -72,6 +72,10 @@ pub struct Page {
     /// manifests written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preprocessing: Option<Preprocessing>,
+    /// Where the text came from when it was not OCR: `pdf-text-layer` for a
+    /// born-digital PDF page's own text. Absent for OCR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_source: Option<String>,
 }
 
 /// The preprocessing of one page for OCR, as decided from the image itself. Only the

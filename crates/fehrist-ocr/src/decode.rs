@@ -2,6 +2,7 @@
 
 use std::io::Cursor;
 
+use fehrist_pdf::{EmbeddedImage, PageImage, ScannedPdf};
 use image::{GrayImage, ImageDecoder as _, ImageReader};
 use tiff::decoder::{Decoder as TiffDecoder, DecodingResult};
 use tiff::tags::{PhotometricInterpretation, Tag};
@@ -20,6 +21,8 @@ pub enum ScanFormat {
     Png,
     Jpeg,
     Tiff,
+    /// A PDF: scanned (one image per page) or born-digital (a text layer).
+    Pdf,
 }
 
 impl ScanFormat {
@@ -34,6 +37,8 @@ impl ScanFormat {
             Ok(Self::Jpeg)
         } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
             Ok(Self::Tiff)
+        } else if bytes.starts_with(b"%PDF-") {
+            Ok(Self::Pdf)
         } else {
             Err(OcrError::UnknownFormat)
         }
@@ -44,6 +49,7 @@ impl ScanFormat {
             Self::Png => "image/png",
             Self::Jpeg => "image/jpeg",
             Self::Tiff => "image/tiff",
+            Self::Pdf => "application/pdf",
         }
     }
 }
@@ -66,7 +72,103 @@ pub fn page_count(bytes: &[u8]) -> Result<u32, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Png | ScanFormat::Jpeg => Ok(1),
         ScanFormat::Tiff => tiff_pages(Cursor::new(bytes)),
+        ScanFormat::Pdf => Ok(parse_pdf(bytes)?.page_count()),
     }
+}
+
+fn parse_pdf(bytes: &[u8]) -> Result<ScannedPdf, OcrError> {
+    ScannedPdf::parse(bytes).map_err(|source| OcrError::Pdf { source })
+}
+
+/// A born-digital PDF page's own text, and the page's width and height in points.
+pub type TextLayer = (String, (f64, f64));
+
+/// The text a PDF page already carries (a born-digital page), which is kept instead of
+/// reading the page again; `None` for images and pages that are only an image.
+pub fn text_layer(bytes: &[u8], page: u32) -> Result<Option<TextLayer>, OcrError> {
+    if ScanFormat::sniff(bytes)? != ScanFormat::Pdf {
+        return Ok(None);
+    }
+    let pdf = parse_pdf(bytes)?;
+    let pdf_error = |source| OcrError::Pdf { source };
+    match pdf.text_layer(page).map_err(pdf_error)? {
+        Some(text) => Ok(Some((text, pdf.page_size(page).map_err(pdf_error)?))),
+        None => Ok(None),
+    }
+}
+
+/// Page `page` of a master as the searchable PDF embeds it: a JPEG as it is (grey or
+/// RGB), other images decoded (PNG in colour or grey, TIFF pages in grey), a PDF
+/// page's own scan.
+pub fn pdf_page_image(bytes: &[u8], page: u32) -> Result<PageImage, OcrError> {
+    let format = ScanFormat::sniff(bytes)?;
+    let jpeg = match format {
+        ScanFormat::Jpeg if page == 1 => bytes.to_vec(),
+        ScanFormat::Pdf => match parse_pdf(bytes)?
+            .page_image(page)
+            .map_err(|source| OcrError::Pdf { source })?
+        {
+            EmbeddedImage::Jpeg(data) => data,
+            EmbeddedImage::Gray {
+                width,
+                height,
+                pixels,
+            } => {
+                return Ok(PageImage::Gray {
+                    width,
+                    height,
+                    pixels,
+                });
+            }
+        },
+        ScanFormat::Png if page == 1 => {
+            let image = open_single(bytes, ScanFormat::Png)?;
+            let gray = !image.color().has_color();
+            let (width, height) = (image.width(), image.height());
+            return Ok(if gray {
+                PageImage::Gray {
+                    width,
+                    height,
+                    pixels: image.into_luma8().into_raw(),
+                }
+            } else {
+                PageImage::Rgb {
+                    width,
+                    height,
+                    pixels: image.into_rgb8().into_raw(),
+                }
+            });
+        }
+        _ => {
+            let gray = decode_page(bytes, page)?;
+            return Ok(PageImage::Gray {
+                width: gray.width(),
+                height: gray.height(),
+                pixels: gray.into_raw(),
+            });
+        }
+    };
+    let decoder = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&jpeg)).map_err(image_error)?;
+    let (width, height) = decoder.dimensions();
+    let components = match decoder.color_type() {
+        image::ColorType::L8 => 1,
+        image::ColorType::Rgb8 => 3,
+        // CMYK and others: decoded to RGB, since the PDF/A output intent is RGB.
+        _ => {
+            let image = open_single(&jpeg, ScanFormat::Jpeg)?.into_rgb8();
+            return Ok(PageImage::Rgb {
+                width,
+                height,
+                pixels: image.into_raw(),
+            });
+        }
+    };
+    Ok(PageImage::Jpeg {
+        data: jpeg,
+        width,
+        height,
+        components,
+    })
 }
 
 /// How many pages a scanned file on disk holds, reading only what it takes to tell:
@@ -86,6 +188,8 @@ pub fn page_count_in_file(path: &std::path::Path) -> Result<u32, OcrError> {
             file.rewind().map_err(io_error)?;
             tiff_pages(file)
         }
+        // A PDF's page tree can be anywhere in the file.
+        ScanFormat::Pdf => page_count(&std::fs::read(path).map_err(io_error)?),
     }
 }
 
@@ -99,20 +203,41 @@ fn tiff_pages<R: std::io::Read + std::io::Seek>(reader: R) -> Result<u32, OcrErr
     Ok(pages)
 }
 
-/// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale.
+/// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale; for a PDF, the
+/// scan on that page.
 pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Tiff => decode_tiff_page(bytes, page),
+        ScanFormat::Pdf => match parse_pdf(bytes)?
+            .page_image(page)
+            .map_err(|source| OcrError::Pdf { source })?
+        {
+            EmbeddedImage::Jpeg(jpeg) => decode_single(&jpeg, ScanFormat::Jpeg),
+            EmbeddedImage::Gray {
+                width,
+                height,
+                pixels,
+            } => {
+                check_size(width, height, 1)?;
+                GrayImage::from_raw(width, height, pixels).ok_or(OcrError::Truncated)
+            }
+        },
         format if page == 1 => decode_single(bytes, format),
         _ => Err(OcrError::NoSuchPage { page, pages: 1 }),
     }
 }
 
 fn decode_single(bytes: &[u8], format: ScanFormat) -> Result<GrayImage, OcrError> {
+    Ok(open_single(bytes, format)?.into_luma8())
+}
+
+/// Decodes a one-page image with the size limits, keeping its colour.
+fn open_single(bytes: &[u8], format: ScanFormat) -> Result<image::DynamicImage, OcrError> {
     let format = match format {
         ScanFormat::Png => image::ImageFormat::Png,
         ScanFormat::Jpeg => image::ImageFormat::Jpeg,
         ScanFormat::Tiff => image::ImageFormat::Tiff,
+        ScanFormat::Pdf => return Err(OcrError::UnknownFormat),
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
@@ -127,8 +252,7 @@ fn decode_single(bytes: &[u8], format: ScanFormat) -> Result<GrayImage, OcrError
         height,
         u64::from(decoder.color_type().bytes_per_pixel()),
     )?;
-    let image = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
-    Ok(image.into_luma8())
+    image::DynamicImage::from_decoder(decoder).map_err(image_error)
 }
 
 fn image_error(error: image::ImageError) -> OcrError {
@@ -230,6 +354,8 @@ pub fn resolution(bytes: &[u8], page: u32) -> Option<u32> {
         ScanFormat::Png => png_resolution(bytes),
         ScanFormat::Jpeg => jfif_resolution(bytes),
         ScanFormat::Tiff => tiff_resolution(bytes, page),
+        // A PDF page's image resolution follows from its size on the page.
+        ScanFormat::Pdf => ScannedPdf::parse(bytes).ok()?.image_resolution(page),
     }?;
     let dpi = dpi.round();
     (dpi.is_finite() && dpi >= 0.0 && PLAUSIBLE_DPI.contains(&(dpi as u32))).then_some(dpi as u32)
@@ -368,8 +494,9 @@ mod tests {
     #[test]
     fn sniffs_by_content_not_name() {
         assert!(matches!(ScanFormat::sniff(b""), Err(OcrError::Empty)));
+        assert_eq!(ScanFormat::sniff(b"%PDF-1.7").unwrap(), ScanFormat::Pdf);
         assert!(matches!(
-            ScanFormat::sniff(b"%PDF-1.7"),
+            ScanFormat::sniff(b"GIF89a"),
             Err(OcrError::UnknownFormat)
         ));
         let png = encode(&sample(), image::ImageFormat::Png);

@@ -29,6 +29,64 @@ pub struct PageText {
     pub binarization: Binarization,
     /// Resolution, orientation, skew and cleaning, as measured and applied.
     pub preprocessing: Preprocessing,
+    /// `true` when the text is a born-digital PDF page's own, kept without OCR (no
+    /// words, boxes or preprocessing then).
+    pub from_text_layer: bool,
+}
+
+impl PageText {
+    /// A born-digital page's text, kept as it is. The page's size is its PDF size at
+    /// [`ASSUMED_DPI`].
+    pub fn from_text_layer(text: String, languages: &str, size_points: (f64, f64)) -> Self {
+        let pixels = |points: f64| (points * f64::from(ASSUMED_DPI) / 72.0).round() as u32;
+        PageText {
+            language: language_of_text(&text, languages),
+            text,
+            words: Vec::new(),
+            blocks: Vec::new(),
+            mean_confidence: 100,
+            width: pixels(size_points.0),
+            height: pixels(size_points.1),
+            binarization: Binarization::Otsu,
+            preprocessing: Preprocessing {
+                dpi: ASSUMED_DPI,
+                dpi_assumed: true,
+                rotation: 0,
+                skew: 0.0,
+                despeckled: false,
+            },
+            from_text_layer: true,
+        }
+    }
+}
+
+/// Which of `languages` (`tgk+rus+eng`) a text is in, told by letters only one of them
+/// has: ҷ ӣ ӯ for Tajik, ў for Uzbek, ы щ ц ь for Russian, Latin letters for English
+/// and Uzbek in Latin script. The first language when nothing tells.
+pub fn language_of_text(text: &str, languages: &str) -> String {
+    let marks = |language: &str, c: char| -> bool {
+        let c = c.to_lowercase().next().unwrap_or(c);
+        match language {
+            "tgk" => matches!(c, 'ҷ' | 'ӣ' | 'ӯ'),
+            "uzb_cyrl" => c == 'ў',
+            "rus" => matches!(c, 'ы' | 'щ' | 'ц' | 'ь'),
+            "eng" | "uzb" => c.is_ascii_alphabetic(),
+            _ => false,
+        }
+    };
+    let candidates: Vec<&str> = languages.split('+').filter(|l| !l.is_empty()).collect();
+    let scores: Vec<usize> = candidates
+        .iter()
+        .map(|l| text.chars().filter(|&c| marks(l, c)).count())
+        .collect();
+    let best = scores.iter().copied().max().unwrap_or(0);
+    candidates
+        .iter()
+        .zip(&scores)
+        .find(|(_, score)| best > 0 && **score == best)
+        .or(candidates.first().map(|l| (l, &0)))
+        .map(|(l, _)| (*l).to_owned())
+        .unwrap_or_default()
 }
 
 /// A block of text lines (a paragraph or column), in reading order.
@@ -421,6 +479,7 @@ impl TesseractReader {
                 skew,
                 despeckled: prepared.despeckled,
             },
+            from_text_layer: false,
         })
     }
 
@@ -510,6 +569,26 @@ mod tests {
     use super::*;
 
     /// A box drawn on a page, found again on the page turned upright, maps back to itself.
+    #[test]
+    fn a_text_tells_its_language_by_its_own_letters() {
+        let langs = "tgk+rus+uzb_cyrl+eng";
+        assert_eq!(language_of_text("Ҷумҳурии Тоҷикистон", langs), "tgk");
+        assert_eq!(
+            language_of_text("Республика Таджикистан, сведения о должнике", langs),
+            "rus"
+        );
+        assert_eq!(
+            language_of_text("Ўзбекистон Республикаси", langs),
+            "uzb_cyrl"
+        );
+        assert_eq!(language_of_text("Writ of execution", langs), "eng");
+        assert_eq!(
+            language_of_text("1968", "rus+tgk"),
+            "rus",
+            "first when nothing tells"
+        );
+    }
+
     #[test]
     fn boxes_map_back_onto_the_page_as_scanned() {
         let (width, height) = (60, 40);

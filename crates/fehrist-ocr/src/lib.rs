@@ -18,12 +18,12 @@ mod quality;
 
 pub use alto::{AltoSource, alto_document, bcp47};
 pub use decode::{
-    ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, decode_page, page_count,
-    page_count_in_file, resolution,
+    ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, TextLayer, decode_page,
+    page_count, page_count_in_file, pdf_page_image, resolution, text_layer,
 };
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,
-    main_language, reading_direction,
+    language_of_text, main_language, reading_direction,
 };
 pub use preprocess::{ImageStats, NOISY, UNEVEN, despeckle};
 pub use quality::{character_error_rate, word_error_rate};
@@ -36,7 +36,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum OcrError {
     #[error("the file is empty (0 bytes)")]
     Empty,
-    #[error("not a PNG, JPEG or TIFF image")]
+    #[error("not a PNG, JPEG, TIFF or PDF file")]
     UnknownFormat,
     #[error("the image is corrupt or truncated")]
     Decode {
@@ -52,6 +52,8 @@ pub enum OcrError {
     Truncated,
     #[error("the image is too large to decode safely ({width} × {height} pixels; at most {MAX_SIDE} a side and {} MiB)", MAX_PIXEL_BYTES >> 20)]
     TooLarge { width: u32, height: u32 },
+    #[error(transparent)]
+    Pdf { source: fehrist_pdf::PdfError },
     #[error("TIFF colour type {color_type} is not supported")]
     UnsupportedColor { color_type: String },
     #[error("page {page} asked of a file with {pages} page(s)")]

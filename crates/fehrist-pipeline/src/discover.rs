@@ -14,7 +14,7 @@ use crate::{InputError, InputProblem, PipelineError};
 
 /// Files a batch folder may hold beside its scans.
 pub const SIDECARS: &[&str] = &["batch.toml", "inventory.csv", "passport.toml"];
-const SCAN_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "tif", "tiff"];
+const SCAN_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "tif", "tiff", "pdf"];
 
 /// One row of `inventory.csv`: what the archivists already know about a file.
 ///

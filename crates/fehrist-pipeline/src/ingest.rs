@@ -11,7 +11,7 @@ use fehrist_model::{
 };
 use fehrist_ocr::{
     AltoSource, OcrEngine, PageReader, PageText, ScanFormat, alto_document, decode_page,
-    page_count, page_count_in_file, resolution,
+    page_count, page_count_in_file, resolution, text_layer,
 };
 use fehrist_registry::{NewRecord, Registered, Registry};
 use fehrist_seal::{StationKey, record_id, sha256};
@@ -173,6 +173,10 @@ fn read_page(
         page: job.page,
         source,
     };
+    // A born-digital PDF page keeps its own text; only scans are read.
+    if let Some((text, size)) = text_layer(&job.bytes, job.page).map_err(page_error)? {
+        return Ok(PageText::from_text_layer(text, &job.languages, size));
+    }
     let image = decode_page(&job.bytes, job.page).map_err(page_error)?;
     if !readers.contains_key(&job.languages) {
         let reader = engine
@@ -361,8 +365,9 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             height: read.height,
             language: read.language,
             mean_confidence: read.mean_confidence,
-            binarization: Some(read.binarization.as_str().to_owned()),
-            preprocessing: Some(read.preprocessing),
+            binarization: (!read.from_text_layer).then(|| read.binarization.as_str().to_owned()),
+            preprocessing: (!read.from_text_layer).then_some(read.preprocessing),
+            text_source: read.from_text_layer.then(|| "pdf-text-layer".to_owned()),
         });
         texts.push(read.text);
     }
@@ -407,13 +412,19 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         registered_at: now_rfc3339(),
         pages: manifest_pages,
     };
+    // Born-digital pages kept their own text and were not read.
+    let read = manifest
+        .pages
+        .iter()
+        .filter(|page| page.text_source.is_none())
+        .count() as u32;
     Ok(Prepared::Ready(
         Box::new(NewRecord {
             manifest,
             blobs,
             texts,
         }),
-        pages,
+        read,
     ))
 }
 

@@ -11,10 +11,12 @@
 
 mod discover;
 mod ingest;
+mod publish;
 mod settings;
 
 pub use discover::{Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover};
 pub use ingest::{IngestReport, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339};
+pub use publish::{PublishError, record_pdf};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
 
 use fehrist_model::RefCode;
@@ -50,7 +52,7 @@ impl std::fmt::Display for InputProblem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    #[error("not a scan: .{extension} files are not read (PNG, JPEG and TIFF are)")]
+    #[error("not a scan: .{extension} files are not read (PNG, JPEG, TIFF and PDF are)")]
     NotAScan { extension: String },
     #[error("not inside an F-n/O-n/D-n folder or a path listed in inventory.csv")]
     OutsideFileFolder,

@@ -138,6 +138,7 @@ fn ingest_search_show_verify_and_tamper() {
         &var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--alto", "--page", "3"]),
         2,
     );
+    searchable_pdfs_give_back_the_ocr_text_on_the_words(&var);
 
     // Verify a file, then catch a flipped byte in a blob and in a manifest.
     let scan = fixtures().join("batch/F-12/O-3/D-45/0001.png");
@@ -565,4 +566,107 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
         out.contains("AUDIT LOG DAMAGED") && out.contains("event 2: altered"),
         "{out}"
     );
+}
+
+/// Whitespace runs folded to one space, as cer.py compares texts.
+fn folded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let output = Command::new(tool).args(args).output().unwrap();
+    assert!(output.status.success(), "{tool} {args:?}: {output:?}");
+    stdout(&output)
+}
+
+/// `show --pdf`: poppler reads back the OCR text of every record (TIFF, PNG and JPEG
+/// masters), finds a word where OCR boxed it, and sees the PDF/A-2b structure.
+fn searchable_pdfs_give_back_the_ocr_text_on_the_words(var: &Var) {
+    for code in [
+        "TJ-CSA/F-12/O-3/D-45",
+        "TJ-CSA/F-12/O-3/D-46",
+        "TJ-CSA/F-7/O-1/D-2",
+    ] {
+        let output = var.run(&["show", code, "--pdf"]);
+        check(&output, 0);
+        let pdf = var.dir.path().join("record.pdf");
+        std::fs::write(&pdf, &output.stdout).unwrap();
+        let pdf = pdf.to_str().unwrap();
+        let text = check(&var.run(&["show", code, "--text"]), 0);
+        let layer = poppler("pdftotext", &["-raw", pdf, "-"]);
+        assert_eq!(folded(&layer), folded(&text), "{code}");
+
+        let fonts = poppler("pdffonts", &[pdf]);
+        assert!(
+            fonts.contains("CID TrueType      Identity-H       yes no  yes"),
+            "{fonts}"
+        );
+        let bytes = std::fs::read(pdf).unwrap();
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(bytes.starts_with(b"%PDF-1.7\n%") && bytes[10..14].iter().all(|b| *b > 127));
+        for required in [
+            "<pdfaid:part>2</pdfaid:part>",
+            "/GTS_PDFA1",
+            "/OutputIntents",
+            "/ID",
+        ] {
+            assert!(raw.contains(required), "{code}: no {required}");
+        }
+        assert!(!raw.contains("/Encrypt") && !raw.contains("/JavaScript"));
+    }
+
+    // The writ's "Рудаки," lies where OCR boxed it on sheet 2 (pixels at 300 DPI).
+    let output = var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--pdf"]);
+    let pdf = var.dir.path().join("writ.pdf");
+    std::fs::write(&pdf, &output.stdout).unwrap();
+    let boxes = poppler(
+        "pdftotext",
+        &["-bbox", "-f", "2", "-l", "2", pdf.to_str().unwrap(), "-"],
+    );
+    let line = boxes
+        .lines()
+        .find(|l| l.ends_with(">Рудаки,</word>"))
+        .expect(&boxes);
+    let number = |name: &str| -> f64 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let points = [
+        number("xMin"),
+        number("yMin"),
+        number("xMax"),
+        number("yMax"),
+    ];
+    let pixels = points.map(|p| p * 300.0 / 72.0);
+    let store = var.store();
+    let json = check(&var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--json"]), 0);
+    let manifest: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let words_digest = manifest["manifest"]["pages"][1]["words"]["sha256"]
+        .as_str()
+        .unwrap();
+    let blobs = {
+        let mut files = Vec::new();
+        find_files(&store, &mut files);
+        files
+    };
+    let words_file = blobs
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(words_digest))
+        .unwrap();
+    let words: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(words_file).unwrap()).unwrap();
+    let word = words["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["text"] == "Рудаки,")
+        .unwrap();
+    for (found, boxed) in pixels.iter().zip(word["bbox"].as_array().unwrap()) {
+        let boxed = boxed.as_f64().unwrap();
+        assert!(
+            (found - boxed).abs() < 8.0,
+            "{pixels:?} vs {}",
+            word["bbox"]
+        );
+    }
 }

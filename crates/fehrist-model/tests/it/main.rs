@@ -49,6 +49,7 @@ fn each_external_system_is_known_to_one_crate() {
         ("tesseract-rs", "fehrist-ocr"),
         ("image", "fehrist-ocr"),
         ("tiff", "fehrist-ocr"),
+        ("lopdf", "fehrist-pdf"),
         ("tantivy", "fehrist-index"),
         ("object_store", "fehrist-store"),
         ("ed25519-dalek", "fehrist-seal"),

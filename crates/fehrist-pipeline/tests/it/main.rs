@@ -242,7 +242,7 @@ async fn bad_inputs_are_reported_by_file_and_the_rest_goes_on() {
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     for expected in [
         "F-12/O-3/D-47/0002.png (TJ-CSA/F-12/O-3/D-47): unusable file: the file is empty (0 bytes)",
-        "F-12/O-3/D-48/0002.jpg (TJ-CSA/F-12/O-3/D-48): unusable file: not a PNG, JPEG or TIFF image",
+        "F-12/O-3/D-48/0002.jpg (TJ-CSA/F-12/O-3/D-48): unusable file: not a PNG, JPEG, TIFF or PDF file",
         "F-12/O-3/D-48/0003.png (TJ-CSA/F-12/O-3/D-48): unusable file: the file is empty (0 bytes)",
         "F-12/O-3/D-50/0002.png (TJ-CSA/F-12/O-3/D-50): page 1: the image is corrupt or truncated",
         "F-12/O-3/D-49/0001.png (TJ-CSA/F-12/O-3/D-49): cannot start OCR with languages \"tgk+xyz\"",
@@ -305,4 +305,74 @@ async fn a_rescan_is_a_new_version_that_points_to_the_previous() {
             .unwrap()
             .is_intact()
     );
+}
+
+/// PDF masters: scanned pages (Flate grey, CCITT Group 4) are OCRed, a born-digital
+/// page keeps its own text unread, an encrypted PDF is refused by name, and every
+/// master is stored byte for byte.
+#[tokio::test]
+async fn pdf_masters_are_read_kept_or_refused() {
+    let station = station().await;
+    let batch = fixtures().join("pdf");
+    let report = run(&station, &batch).await;
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].starts_with("F-30/O-1/D-4/locked.pdf (TJ-CSA/F-30/O-1/D-4): ")
+            && problems[0].contains("encrypted"),
+        "{problems:#?}"
+    );
+    assert_eq!((report.registered(), report.failed()), (3, 1));
+    // The born-digital page is not read: 1 + 2 scanned pages are.
+    assert_eq!(report.pages_read, 3);
+
+    let truth = |path: &str| std::fs::read_to_string(fixtures().join("truth").join(path)).unwrap();
+    let cases = [
+        ("TJ-CSA/F-30/O-1/D-1", vec![truth("F-12/O-3/D-45/L-2.txt")]),
+        (
+            "TJ-CSA/F-30/O-1/D-2",
+            vec![
+                truth("F-12/O-3/D-46/L-1.txt"),
+                truth("F-12/O-3/D-46/L-2.txt"),
+            ],
+        ),
+        (
+            "TJ-CSA/F-30/O-1/D-3",
+            vec![std::fs::read_to_string(fixtures().join("texts/rus-d46-2.txt")).unwrap()],
+        ),
+    ];
+    for (code, expected) in cases {
+        let code: RefCode = code.parse().unwrap();
+        let records = station.registry.records_with_ref_code(&code).await.unwrap();
+        let manifest = &records[0].manifest;
+        assert_eq!(manifest.pages[0].master.media_type, "application/pdf");
+        let texts = station.registry.page_texts(manifest).await.unwrap();
+        assert_eq!(texts.len(), expected.len(), "{code}");
+        for (text, reference) in texts.iter().zip(&expected) {
+            let cer = character_error_rate(text, reference);
+            assert!(cer < 0.05, "{code}: CER {:.2}%\n{text}", cer * 100.0);
+        }
+        let born_digital = code.to_string().ends_with("D-3");
+        for page in &manifest.pages {
+            assert_eq!(
+                page.text_source.as_deref(),
+                born_digital.then_some("pdf-text-layer"),
+                "{code}"
+            );
+            assert_eq!(page.preprocessing.is_none(), born_digital, "{code}");
+        }
+        // Stored byte for byte, and the born-digital record's PDF is the master itself.
+        let master = station
+            .registry
+            .store()
+            .get_blob(&manifest.pages[0].master.sha256)
+            .await
+            .unwrap();
+        let file = std::fs::read(batch.join(&manifest.pages[0].source.path)).unwrap();
+        assert_eq!(master.as_ref(), file.as_slice(), "{code}");
+        let pdf = fehrist_pipeline::record_pdf(&station.registry, manifest)
+            .await
+            .unwrap();
+        assert_eq!(pdf == file, born_digital, "{code}");
+    }
 }

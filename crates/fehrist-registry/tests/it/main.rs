@@ -77,6 +77,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             mean_confidence: 90,
             binarization: None,
             preprocessing: None,
+            text_source: None,
         });
     }
     let id = record_id(

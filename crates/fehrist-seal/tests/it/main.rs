@@ -87,6 +87,7 @@ fn example_manifest() -> Manifest {
             mean_confidence: 93,
             binarization: None,
             preprocessing: None,
+            text_source: None,
         }],
     }
 }
