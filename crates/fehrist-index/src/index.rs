@@ -28,10 +28,13 @@ pub struct PageDoc {
     pub title: Option<String>,
     pub document_type: Option<String>,
     pub access: AccessLevel,
-    /// Tesseract language code of the page (`rus` pages are also stemmed).
+    /// Tesseract language code of the page's main language.
     pub language: String,
     pub master: Digest,
     pub text: String,
+    /// The page's Russian words, in order, indexed again with Russian stemming; empty
+    /// when it has none (Tajik and Uzbek words are never stemmed as Russian).
+    pub russian: String,
 }
 
 /// A page that matched, with a snippet of its text.
@@ -212,8 +215,8 @@ impl SearchIndex {
                 doc.add_text(f.language, &page.language);
                 doc.add_text(f.master, page.master.as_str());
                 doc.add_text(f.text, &page.text);
-                if page.language == "rus" {
-                    doc.add_text(f.text_russian, &page.text);
+                if !page.russian.is_empty() {
+                    doc.add_text(f.text_russian, &page.russian);
                 }
                 writer.add_document(doc).map_err(engine("add a page"))?;
             }

@@ -2,7 +2,9 @@ use std::fmt;
 
 use bytes::Bytes;
 use fehrist_index::{Hit, PageDoc, SearchIndex};
-use fehrist_model::{Digest, KeyId, Manifest, ManifestSignature, RecordId, RefCode};
+use fehrist_model::{
+    Digest, KeyId, Manifest, ManifestSignature, Page, PageWords, RecordId, RefCode,
+};
 use fehrist_seal::log::log_entry;
 use fehrist_seal::{
     SealedManifest, StationKey, VerifierKey, sha256, sign_manifest_bytes, verify_manifest,
@@ -177,6 +179,16 @@ impl Registry {
             self.ensure_indexed(&id).await?;
             return Ok(Registered::AlreadyRegistered);
         }
+        let russian: Vec<String> = record
+            .manifest
+            .pages
+            .iter()
+            .zip(&record.texts)
+            .map(|(page, text)| {
+                let words = record.blobs.iter().find(|(d, _)| *d == page.words.sha256);
+                russian_words(page, words.map(|(_, bytes)| bytes.as_ref()), text)
+            })
+            .collect();
         for (digest, bytes) in record.blobs {
             self.store.put_blob(&digest, bytes).await?;
         }
@@ -205,7 +217,7 @@ impl Registry {
         }
         if stored == ours {
             self.index
-                .replace_record(&id, &page_docs(&record.manifest, record.texts))?;
+                .replace_record(&id, &page_docs(&record.manifest, record.texts, russian))?;
         } else {
             self.index_from_store(&id).await?;
         }
@@ -229,8 +241,13 @@ impl Registry {
     async fn index_from_store(&self, id: &RecordId) -> Result<(), RegistryError> {
         let record = self.load(id).await?;
         let texts = self.page_texts(&record.manifest).await?;
+        let mut russian = Vec::with_capacity(texts.len());
+        for (page, text) in record.manifest.pages.iter().zip(&texts) {
+            let words = self.store.get_blob(&page.words.sha256).await?;
+            russian.push(russian_words(page, Some(&words), text));
+        }
         self.index
-            .replace_record(id, &page_docs(&record.manifest, texts))?;
+            .replace_record(id, &page_docs(&record.manifest, texts, russian))?;
         Ok(())
     }
 
@@ -476,12 +493,29 @@ impl Registry {
     }
 }
 
-fn page_docs(manifest: &Manifest, texts: Vec<String>) -> Vec<PageDoc> {
+/// A page's Russian words for the stemmed field: the words recognized as Russian, or
+/// the whole text of a Russian page whose words were not kept (a born-digital page).
+fn russian_words(page: &Page, words: Option<&[u8]>, text: &str) -> String {
+    match words.and_then(|bytes| serde_json::from_slice::<PageWords>(bytes).ok()) {
+        Some(words) if !words.words.is_empty() => words
+            .words
+            .iter()
+            .filter(|w| w.language == "rus")
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ if page.language == "rus" => text.to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn page_docs(manifest: &Manifest, texts: Vec<String>, russian: Vec<String>) -> Vec<PageDoc> {
     manifest
         .pages
         .iter()
         .zip(texts)
-        .map(|(page, text)| PageDoc {
+        .zip(russian)
+        .map(|((page, text), russian)| PageDoc {
             record_id: manifest.record_id.clone(),
             ref_code: manifest.passport.ref_code.clone(),
             sheet: page.sheet,
@@ -491,6 +525,7 @@ fn page_docs(manifest: &Manifest, texts: Vec<String>) -> Vec<PageDoc> {
             language: page.language.clone(),
             master: page.master.sha256.clone(),
             text,
+            russian,
         })
         .collect()
 }

@@ -14,6 +14,11 @@ fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageD
         language: language.to_owned(),
         master: Digest::from_bytes(&[record * 16 + sheet as u8; 32]).unwrap(),
         text: text.to_owned(),
+        russian: if language == "rus" {
+            text.to_owned()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -89,6 +94,30 @@ fn russian_pages_are_stemmed_and_tajik_pages_are_not() {
     // A Russian stem of a Tajik word must not reach the Tajik page.
     assert!(found(&index, "мактабов").is_empty());
     assert!(found(&index, "мактаб").is_empty());
+}
+
+#[test]
+fn russian_words_on_a_tajik_page_are_stemmed_and_its_tajik_words_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut mixed = page(
+        5,
+        "TJ-CSA/F-12/O-3/D-60",
+        1,
+        "tgk",
+        "Қарори суд дар бораи взыскании алиментов дар мактабҳо",
+    );
+    mixed.russian = "взыскании алиментов".to_owned();
+    let id = mixed.record_id.clone();
+    index.replace_record(&id, &[mixed]).unwrap();
+    index.commit().unwrap();
+    let d60 = vec![("TJ-CSA/F-12/O-3/D-60".to_owned(), 1)];
+    assert_eq!(found(&index, "взыскание"), d60, "Russian word stemmed");
+    assert_eq!(found(&index, "алименты"), d60);
+    assert!(
+        found(&index, "мактабов").is_empty(),
+        "Tajik word not stemmed"
+    );
 }
 
 #[test]
