@@ -492,6 +492,42 @@ mod tests {
     }
 
     #[test]
+    fn sixteen_bit_and_palette_pngs_decode_to_their_grey_levels() {
+        let encode_png =
+            |depth: png::BitDepth, color: png::ColorType, palette: Option<Vec<u8>>, data: &[u8]| {
+                let mut bytes = Vec::new();
+                let mut encoder = png::Encoder::new(&mut bytes, 2, 1);
+                encoder.set_color(color);
+                encoder.set_depth(depth);
+                if let Some(palette) = palette {
+                    encoder.set_palette(palette);
+                }
+                encoder
+                    .write_header()
+                    .unwrap()
+                    .write_image_data(data)
+                    .unwrap();
+                bytes
+            };
+        // 16-bit grey: 0x1234 and 0xfedc are 0x12 and 0xfe in 8 bits.
+        let deep = encode_png(
+            png::BitDepth::Sixteen,
+            png::ColorType::Grayscale,
+            None,
+            &[0x12, 0x34, 0xfe, 0xdc],
+        );
+        assert_eq!(decode_page(&deep, 1).unwrap().into_raw(), [0x12, 0xfe]);
+        // A palette of black and white, pixels 1 then 0.
+        let palette = encode_png(
+            png::BitDepth::Eight,
+            png::ColorType::Indexed,
+            Some(vec![0, 0, 0, 255, 255, 255]),
+            &[1, 0],
+        );
+        assert_eq!(decode_page(&palette, 1).unwrap().into_raw(), [255, 0]);
+    }
+
+    #[test]
     fn sniffs_by_content_not_name() {
         assert!(matches!(ScanFormat::sniff(b""), Err(OcrError::Empty)));
         assert_eq!(ScanFormat::sniff(b"%PDF-1.7").unwrap(), ScanFormat::Pdf);

@@ -158,10 +158,22 @@ impl OcrEngine for Tesseract {
 }
 
 struct TesseractReader {
+    /// All the record's languages (`tgk+rus+eng`), for pages in more than one.
     api: TesseractAPI,
+    /// The first language alone, when there are several: single-language models read
+    /// faster, and most pages are in the record's main language.
+    primary: Option<(String, TesseractAPI)>,
+    languages: String,
     datapath: std::path::PathBuf,
     /// Orientation detection, loaded the first time a page reads poorly.
     osd: Option<TesseractAPI>,
+}
+
+/// Which of a reader's models a pass uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Model {
+    Primary,
+    All,
 }
 
 fn tess_error(error: tesseract_rs::TesseractError) -> OcrError {
@@ -202,8 +214,21 @@ impl TesseractReader {
         // detection costs a third of a page's reading; it runs only on doubtful pages.
         api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
             .map_err(tess_error)?;
+        let primary = match requested.as_slice() {
+            [first, _, ..] => {
+                let single = TesseractAPI::new();
+                single.init(&datapath, first).map_err(tess_error)?;
+                single
+                    .set_page_seg_mode(TessPageSegMode::PSM_AUTO)
+                    .map_err(tess_error)?;
+                Some(((*first).to_owned(), single))
+            }
+            _ => None,
+        };
         Ok(TesseractReader {
             api,
+            primary,
+            languages: languages.to_owned(),
             datapath,
             osd: None,
         })
@@ -249,27 +274,35 @@ impl PageReader for TesseractReader {
         } else {
             Binarization::Otsu
         };
-        let mut best = self.pass(image, 0, binarization, &prepared)?;
-        if !doubtful(&best) {
-            return Ok(best);
-        }
-        // A poor reading: the page may be sideways or upside down.
-        let rotation = self.rotation(image, prepared.dpi)?;
-        let turned;
-        let upright = if rotation == 0 {
-            image
+        // The record's main language alone first (when it has several).
+        let model = if self.primary.is_some() {
+            Model::Primary
         } else {
-            turned = turn_upright(image, rotation);
-            let read = self.pass(&turned, rotation, binarization, &prepared)?;
-            if confident_text(&read) > confident_text(&best) {
-                best = read;
+            Model::All
+        };
+        let mut best = self.pass(model, image, 0, binarization, &prepared)?;
+        let mut upright = None;
+        if doubtful(&best) {
+            // A poor reading: the page may be sideways or upside down.
+            let rotation = self.rotation(image, prepared.dpi)?;
+            if rotation != 0 {
+                let turned = turn_upright(image, rotation);
+                let read = self.pass(model, &turned, rotation, binarization, &prepared)?;
+                if confident_text(&read) > confident_text(&best) {
+                    best = read;
+                    upright = Some((turned, rotation));
+                }
             }
-            &turned
+        }
+        let (page_upright, rotation) = match &upright {
+            Some((turned, rotation)) => (turned, *rotation),
+            None => (image, 0),
         };
         if doubtful(&best) {
             let other = self.pass(
-                upright,
-                best.preprocessing.rotation,
+                model,
+                page_upright,
+                rotation,
                 binarization.other(),
                 &prepared,
             )?;
@@ -277,8 +310,44 @@ impl PageReader for TesseractReader {
                 best = other;
             }
         }
+        // Read again with all the record's languages when the page is not plainly in
+        // its main one: another language's letters, many unsure words, or a poor read.
+        if model == Model::Primary && !plainly_in(&best, self.primary_language(), &self.languages) {
+            let binarization = best.binarization;
+            let all = self.pass(Model::All, page_upright, rotation, binarization, &prepared)?;
+            if confident_text(&all) >= confident_text(&best) {
+                best = all;
+            }
+        }
         Ok(best)
     }
+}
+
+/// Share of words read with confidence under [`UNSURE`] that makes a single-language
+/// reading suspect (a passage in another language reads unsure).
+const UNSURE_WORDS: f64 = 0.15;
+const UNSURE: f32 = 60.0;
+
+/// Whether a reading with one language's model can stand: confident, its letters say
+/// that language among the record's ones, and few unsure words.
+fn plainly_in(read: &PageText, language: &str, languages: &str) -> bool {
+    if doubtful(read) || language_of_text(&read.text, languages) != language {
+        return false;
+    }
+    // A page of Tajik or Uzbek without one of its own letters is in another language
+    // (read by a model that lacks that language's letters).
+    let own: &[char] = match language {
+        "tgk" => &['ҳ', 'ҷ', 'ӣ', 'ӯ', 'қ', 'ғ'],
+        "uzb_cyrl" => &['ў', 'қ', 'ғ', 'ҳ'],
+        _ => &[],
+    };
+    let letters = read.text.chars().filter(|c| c.is_alphabetic()).count();
+    let lower = read.text.to_lowercase();
+    if !own.is_empty() && letters >= 100 && !lower.contains(own) {
+        return false;
+    }
+    let unsure = read.words.iter().filter(|w| w.confidence < UNSURE).count();
+    (unsure as f64) <= UNSURE_WORDS * read.words.len() as f64
 }
 
 /// The image turned so that text whose tops point `rotation` degrees clockwise from up
@@ -420,30 +489,40 @@ impl TesseractReader {
         })
     }
 
+    fn primary_language(&self) -> &str {
+        self.primary.as_ref().map_or("", |(language, _)| language)
+    }
+
+    fn model(&self, model: Model) -> &TesseractAPI {
+        match (model, &self.primary) {
+            (Model::Primary, Some((_, api))) => api,
+            _ => &self.api,
+        }
+    }
+
     /// One recognition of `image`, which is the page turned upright by `rotation`.
     fn pass(
-        &mut self,
+        &self,
+        model: Model,
         image: &GrayImage,
         rotation: u16,
         binarization: Binarization,
         prepared: &Prepared,
     ) -> Result<PageText, OcrError> {
+        let api = self.model(model);
         let (w, h) = dimensions(image)?;
-        self.api
-            .set_variable("thresholding_method", binarization.tesseract_method())
+        api.set_variable("thresholding_method", binarization.tesseract_method())
             .map_err(tess_error)?;
-        self.api
-            .set_image(image.as_raw(), w, h, 1, w)
+        api.set_image(image.as_raw(), w, h, 1, w)
             .map_err(tess_error)?;
-        self.api
-            .set_source_resolution(prepared.dpi as i32)
+        api.set_source_resolution(prepared.dpi as i32)
             .map_err(tess_error)?;
-        self.api.recognize().map_err(tess_error)?;
-        let text = self.api.get_utf8_text().map_err(tess_error)?;
-        let mean_confidence = self.api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
-        let skew = self.skew();
-        let (mut words, mut blocks) = self.layout()?;
-        self.api.clear().map_err(tess_error)?;
+        api.recognize().map_err(tess_error)?;
+        let text = api.get_utf8_text().map_err(tess_error)?;
+        let mean_confidence = api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
+        let skew = skew(api);
+        let (mut words, mut blocks) = layout(api)?;
+        api.clear().map_err(tess_error)?;
         // Boxes are kept in pixels of the page as scanned, whichever way it was read.
         let (width, height) = if rotation % 180 == 90 {
             (image.height(), image.width())
@@ -482,71 +561,70 @@ impl TesseractReader {
             from_text_layer: false,
         })
     }
+}
 
-    /// The skew Tesseract measured and corrected for, in degrees (0.01 steps).
-    fn skew(&self) -> f64 {
-        self.api
-            .get_page_iterator()
-            .and_then(|iter| iter.orientation())
-            .map(|(_, _, _, radians)| (f64::from(radians).to_degrees() * 100.0).round() / 100.0)
-            .unwrap_or(0.0)
-    }
+/// The skew Tesseract measured and corrected for, in degrees (0.01 steps).
+fn skew(api: &TesseractAPI) -> f64 {
+    api.get_page_iterator()
+        .and_then(|iter| iter.orientation())
+        .map(|(_, _, _, radians)| (f64::from(radians).to_degrees() * 100.0).round() / 100.0)
+        .unwrap_or(0.0)
+}
 
-    /// Words in reading order, each with the index of its line, and the blocks and lines
-    /// they form (told apart by their boxes, as the result iterator walks words).
-    fn layout(&self) -> Result<(Vec<Word>, Vec<TextBlock>), OcrError> {
-        let mut words: Vec<Word> = Vec::new();
-        let mut blocks: Vec<TextBlock> = Vec::new();
-        // A page without any text has no iterator.
-        let Ok(iter) = self.api.get_iterator() else {
-            return Ok((words, blocks));
-        };
-        let clamp = |v: i32| u32::try_from(v).unwrap_or(0);
-        let bbox = |level| {
-            iter.get_bounding_box(level)
-                .map(|(l, t, r, b)| [clamp(l), clamp(t), clamp(r), clamp(b)])
-                .unwrap_or_default()
-        };
-        let mut lines = 0u32;
-        loop {
-            if let Ok((text, left, top, right, bottom, confidence)) = iter.get_word_with_bounds() {
-                let text = text.trim().to_owned();
-                if !text.is_empty() {
-                    let block_box = bbox(TessPageIteratorLevel::RIL_BLOCK);
-                    let line_box = bbox(TessPageIteratorLevel::RIL_TEXTLINE);
-                    if blocks.last().is_none_or(|b| b.bbox != block_box) {
-                        blocks.push(TextBlock {
-                            bbox: block_box,
-                            lines: Vec::new(),
-                        });
-                    }
-                    let block = blocks.last_mut().expect("pushed above");
-                    if block.lines.last().is_none_or(|l| l.bbox != line_box) {
-                        block.lines.push(TextLine {
-                            bbox: line_box,
-                            words: words.len()..words.len(),
-                        });
-                        lines += 1;
-                    }
-                    block.lines.last_mut().expect("pushed above").words.end += 1;
-                    words.push(Word {
-                        text,
-                        confidence,
-                        bbox: [clamp(left), clamp(top), clamp(right), clamp(bottom)],
-                        language: iter.word_recognition_language().unwrap_or_default(),
-                        line: Some(lines - 1),
+/// Words in reading order, each with the index of its line, and the blocks and lines
+/// they form (told apart by their boxes, as the result iterator walks words).
+fn layout(api: &TesseractAPI) -> Result<(Vec<Word>, Vec<TextBlock>), OcrError> {
+    let mut words: Vec<Word> = Vec::new();
+    let mut blocks: Vec<TextBlock> = Vec::new();
+    // A page without any text has no iterator.
+    let Ok(iter) = api.get_iterator() else {
+        return Ok((words, blocks));
+    };
+    let clamp = |v: i32| u32::try_from(v).unwrap_or(0);
+    let bbox = |level| {
+        iter.get_bounding_box(level)
+            .map(|(l, t, r, b)| [clamp(l), clamp(t), clamp(r), clamp(b)])
+            .unwrap_or_default()
+    };
+    let mut lines = 0u32;
+    loop {
+        if let Ok((text, left, top, right, bottom, confidence)) = iter.get_word_with_bounds() {
+            let text = text.trim().to_owned();
+            if !text.is_empty() {
+                let block_box = bbox(TessPageIteratorLevel::RIL_BLOCK);
+                let line_box = bbox(TessPageIteratorLevel::RIL_TEXTLINE);
+                if blocks.last().is_none_or(|b| b.bbox != block_box) {
+                    blocks.push(TextBlock {
+                        bbox: block_box,
+                        lines: Vec::new(),
                     });
                 }
-            }
-            if !iter
-                .next(TessPageIteratorLevel::RIL_WORD)
-                .map_err(tess_error)?
-            {
-                break;
+                let block = blocks.last_mut().expect("pushed above");
+                if block.lines.last().is_none_or(|l| l.bbox != line_box) {
+                    block.lines.push(TextLine {
+                        bbox: line_box,
+                        words: words.len()..words.len(),
+                    });
+                    lines += 1;
+                }
+                block.lines.last_mut().expect("pushed above").words.end += 1;
+                words.push(Word {
+                    text,
+                    confidence,
+                    bbox: [clamp(left), clamp(top), clamp(right), clamp(bottom)],
+                    language: iter.word_recognition_language().unwrap_or_default(),
+                    line: Some(lines - 1),
+                });
             }
         }
-        Ok((words, blocks))
+        if !iter
+            .next(TessPageIteratorLevel::RIL_WORD)
+            .map_err(tess_error)?
+        {
+            break;
+        }
     }
+    Ok((words, blocks))
 }
 
 /// The language with the most recognized letters (ties broken by name, so the answer
@@ -568,13 +646,12 @@ pub fn main_language(words: &[Word]) -> String {
 mod tests {
     use super::*;
 
-    /// A box drawn on a page, found again on the page turned upright, maps back to itself.
     #[test]
     fn a_text_tells_its_language_by_its_own_letters() {
         let langs = "tgk+rus+uzb_cyrl+eng";
         assert_eq!(language_of_text("Ҷумҳурии Тоҷикистон", langs), "tgk");
         assert_eq!(
-            language_of_text("Республика Таджикистан, сведения о должнике", langs),
+            language_of_text("Взыскать с должника алименты ежемесячно", langs),
             "rus"
         );
         assert_eq!(
@@ -589,6 +666,7 @@ mod tests {
         );
     }
 
+    /// A box drawn on a page, found again on the page turned upright, maps back to itself.
     #[test]
     fn boxes_map_back_onto_the_page_as_scanned() {
         let (width, height) = (60, 40);

@@ -321,3 +321,21 @@ fn alto_is_version_4_with_boxes_confidences_and_languages() {
             .any(|s| s.attribute("CONTENT") == Some("Душанбе,"))
     );
 }
+
+/// A record declared Tajik first whose page is Russian: the Tajik model alone cannot
+/// write ы or щ, so the page is read again with all the record's languages.
+#[test]
+fn a_page_not_in_the_records_main_language_is_read_with_all_of_them() {
+    let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
+    let reference =
+        std::fs::read_to_string(fixtures().join("truth/F-12/O-3/D-46/L-1.txt")).unwrap();
+    let read = Tesseract::default()
+        .reader("tgk+rus+eng")
+        .unwrap()
+        .read(&decode_page(&bytes, 1).unwrap(), None)
+        .unwrap();
+    let cer = character_error_rate(&read.text, &reference);
+    assert!(cer < 0.02, "CER {:.2}%\n{}", cer * 100.0, read.text);
+    assert_eq!(read.language, "rus");
+    assert!(read.text.contains('ы'));
+}
