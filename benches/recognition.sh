@@ -110,6 +110,6 @@ for name in fehrist cli-default cli-strongest ocrmypdf; do
   [ -d "$work/hyp-$name" ] || continue
   echo
   /usr/bin/python3 "$tools/cer.py" score "$set" "$work/hyp-$name" --letters --name "$name" \
-    | sed -n '/^## /p;/^-- by degradation level/,/^ALL/p;/^-- by language (all pages)/,/^-- by language (upright/p' \
+    | sed -n '/^## /p;/^-- by degradation level/,/^ALL/p;/^-- by language (all pages)/,/^-- by language (upright/p;/^-- special letters/,$p' \
     | grep -v '^-- by language (upright'
 done

@@ -460,6 +460,9 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             page.text.sha256,
             page.words.sha256,
         ));
+        if let Some(how) = how_read(page) {
+            text.push_str(&format!("         read   {how}\n"));
+        }
     }
     for other in &records[1..] {
         text.push_str(&format!(
@@ -469,6 +472,34 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
     }
     print(&text)?;
     Ok(Answer::Yes)
+}
+
+/// What was done to a page before its text was read, as the manifest records it.
+fn how_read(page: &fehrist_model::Page) -> Option<String> {
+    if page.text_source.as_deref() == Some("pdf-text-layer") {
+        return Some("the PDF's own text (born digital, no OCR)".to_owned());
+    }
+    let p = page.preprocessing.as_ref()?;
+    let mut steps = vec![format!(
+        "{} dpi{}",
+        p.dpi,
+        if p.dpi_assumed {
+            " (assumed: the file states none)"
+        } else {
+            ""
+        }
+    )];
+    if p.rotation != 0 {
+        steps.push(format!("turned {}°", p.rotation));
+    }
+    steps.push(format!("skew {:.2}°", p.skew));
+    if p.despeckled {
+        steps.push("despeckled".to_owned());
+    }
+    if let Some(binarization) = &page.binarization {
+        steps.push(format!("{binarization} binarization"));
+    }
+    Some(steps.join(", "))
 }
 
 #[derive(Debug, Args)]
