@@ -62,10 +62,9 @@ start=$(date +%s.%N)
 "$fehrist" ingest "$batch" --workers "$cores" > /dev/null 2>&1
 ingest_secs=$(echo "$(date +%s.%N) - $start" | bc)
 # Every record's searchable PDF too, as OCRmyPDF's column makes one (ALTO is made at
-# ingest).
-while read -r n id; do
-  "$fehrist" show "TJ-CSA/F-1/O-1/D-$n" --pdf > "$work/record.pdf"
-done < "$work/records"
+# ingest), one process per core.
+cut -d' ' -f1 "$work/records" \
+  | xargs -P "$cores" -I{} sh -c '"$0" show "TJ-CSA/F-1/O-1/D-$1" --pdf > "$2/record-$1.pdf"' "$fehrist" {} "$work"
 fehrist_secs=$(echo "$(date +%s.%N) - $start" | bc)
 mkdir -p "$work/hyp-fehrist"
 while read -r n id; do

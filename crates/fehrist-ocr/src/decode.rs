@@ -122,6 +122,9 @@ pub fn pdf_page_image(bytes: &[u8], page: u32) -> Result<PageImage, OcrError> {
             }
         },
         ScanFormat::Png if page == 1 => {
+            if let Some(png) = png_as_stored(bytes) {
+                return Ok(png);
+            }
             let image = open_single(bytes, ScanFormat::Png)?;
             let gray = !image.color().has_color();
             let (width, height) = (image.width(), image.height());
@@ -341,6 +344,47 @@ fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
 
 /// The resolution a page is read at when its file states none (the usual archive scan).
 pub const ASSUMED_DPI: u32 = 300;
+
+/// A PNG whose compressed data a PDF can carry as it is (Flate with PNG predictors):
+/// non-interlaced grey or RGB without alpha, 1 to 16 bits. `None` for the others
+/// (palette, alpha, interlaced), which are decoded instead.
+fn png_as_stored(bytes: &[u8]) -> Option<PageImage> {
+    let header = bytes.get(8..33)?;
+    if &header[4..8] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(header[8..12].try_into().ok()?);
+    let height = u32::from_be_bytes(header[12..16].try_into().ok()?);
+    let (bits, colour, interlace) = (header[16], header[17], header[20]);
+    let components = match colour {
+        0 => 1,
+        2 if bits >= 8 => 3,
+        _ => return None,
+    };
+    if interlace != 0 || width == 0 || height == 0 {
+        return None;
+    }
+    check_size(width, height, 1).ok()?;
+    let mut data = Vec::new();
+    let mut at = 8;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let length = u32::from_be_bytes(chunk[..4].try_into().ok()?) as usize;
+        let body = bytes.get(at + 8..at + 8 + length)?;
+        match &chunk[4..8] {
+            b"IDAT" => data.extend_from_slice(body),
+            b"IEND" => break,
+            _ => {}
+        }
+        at += 12 + length;
+    }
+    (!data.is_empty()).then_some(PageImage::Png {
+        data,
+        width,
+        height,
+        components,
+        bits,
+    })
+}
 
 /// Resolutions outside this range are treated as unstated: scanners and editors often
 /// write a placeholder (72, or 1) that no archive scan was made at.

@@ -36,6 +36,15 @@ pub enum PageImage {
         height: u32,
         components: u8,
     },
+    /// A PNG's compressed image data (its `IDAT` chunks joined), embedded as it is:
+    /// Flate with PNG predictors. Non-interlaced grey (1 component) or RGB (3).
+    Png {
+        data: Vec<u8>,
+        width: u32,
+        height: u32,
+        components: u8,
+        bits: u8,
+    },
     /// 8-bit grey pixels, row by row.
     Gray {
         width: u32,
@@ -54,6 +63,7 @@ impl PageImage {
     pub fn dimensions(&self) -> (u32, u32) {
         match self {
             Self::Jpeg { width, height, .. }
+            | Self::Png { width, height, .. }
             | Self::Gray { width, height, .. }
             | Self::Rgb { width, height, .. } => (*width, *height),
         }
@@ -160,8 +170,10 @@ fn real(value: f64) -> Object {
     Object::Real(value as f32)
 }
 
+/// Flate at a fast level: pages of scans are megabytes each, and most of what they
+/// compress away (white paper) goes at any level.
 fn flate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder
         .write_all(data)
         .and_then(|()| encoder.finish())
@@ -193,6 +205,30 @@ fn add_image(doc: &mut Document, image: PageImage, n: usize) -> Result<ObjectId,
             let mut dict = base;
             dict.set("ColorSpace", colour_space(components, n)?);
             dict.set("Filter", "DCTDecode");
+            let mut stream = Stream::new(dict, data);
+            stream.allows_compression = false;
+            stream
+        }
+        PageImage::Png {
+            data,
+            width,
+            components,
+            bits,
+            ..
+        } => {
+            let mut dict = base;
+            dict.set("ColorSpace", colour_space(components, n)?);
+            dict.set("BitsPerComponent", i64::from(bits));
+            dict.set("Filter", "FlateDecode");
+            dict.set(
+                "DecodeParms",
+                dictionary! {
+                    "Predictor" => 15,
+                    "Colors" => i64::from(components),
+                    "BitsPerComponent" => i64::from(bits),
+                    "Columns" => i64::from(width),
+                },
+            );
             let mut stream = Stream::new(dict, data);
             stream.allows_compression = false;
             stream

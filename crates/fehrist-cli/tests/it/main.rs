@@ -613,6 +613,26 @@ fn searchable_pdfs_give_back_the_ocr_text_on_the_words(var: &Var) {
             assert!(raw.contains(required), "{code}: no {required}");
         }
         assert!(!raw.contains("/Encrypt") && !raw.contains("/JavaScript"));
+
+        // The first page's image is the first sheet's scan: pixel for pixel (PNG data
+        // carried as it is, TIFF pages decoded), or the very JPEG file.
+        let prefix = var.dir.path().join("image");
+        poppler("pdfimages", &["-all", "-f", "1", "-l", "1", pdf, prefix.to_str().unwrap()]);
+        let json = check(&var.run(&["show", code, "--json"]), 0);
+        let manifest: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let source = manifest["manifest"]["pages"][0]["source"]["path"].as_str().unwrap();
+        let master = std::fs::read(fixtures().join("batch").join(source)).unwrap();
+        let extracted = |ext: &str| std::fs::read(format!("{}-000.{ext}", prefix.display()));
+        if source.ends_with(".jpg") {
+            assert_eq!(extracted("jpg").unwrap(), master, "{code}: JPEG embedded as it is");
+        } else {
+            let png = extracted("png").unwrap();
+            assert_eq!(
+                fehrist_ocr::decode_page(&png, 1).unwrap(),
+                fehrist_ocr::decode_page(&master, 1).unwrap(),
+                "{code}: the page image is the scan"
+            );
+        }
     }
 
     // The writ's "Рудаки," lies where OCR boxed it on sheet 2 (pixels at 300 DPI).
