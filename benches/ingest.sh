@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ingest throughput: `fehrist ingest` plus every record's searchable PDF against the
-# `tesseract` CLI on the same pages, the same languages and the same cores, in one run. Prints pages/second, peak memory and
-# character error rate for both, and their ratio. Figures, not assertions.
+# `tesseract` CLI on the same pages, the same languages and the same cores, in one run.
+# Prints pages/second, peak memory and character error rate for both, and their ratio.
+# Figures, not assertions.
 #
 #   benches/ingest.sh [COPIES]    # COPIES of the fixture batch (5 pages each), default 4
 #

@@ -1,6 +1,6 @@
 //! The OCR capability the pipeline depends on, and its libtesseract implementation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use fehrist_model::{Preprocessing, Word};
 use image::GrayImage;
@@ -158,11 +158,14 @@ impl OcrEngine for Tesseract {
 }
 
 struct TesseractReader {
-    /// All the record's languages (`tgk+rus+eng`), for pages in more than one.
-    api: TesseractAPI,
-    /// The first language alone, when there are several: single-language models read
-    /// faster, and most pages are in the record's main language.
-    primary: Option<(String, TesseractAPI)>,
+    /// The record's first language alone (or its only one): single-language models
+    /// read faster, and most pages are in the record's main language.
+    first: TesseractAPI,
+    first_language: String,
+    /// All the record's languages (`tgk+rus+eng`), loaded the first time a page is
+    /// not plainly in the first; `None` until then, and for a single language.
+    all: Option<TesseractAPI>,
+    /// `+`-joined, as given.
     languages: String,
     datapath: std::path::PathBuf,
     /// Orientation detection, loaded the first time a page reads poorly.
@@ -185,54 +188,61 @@ fn tess_error(error: tesseract_rs::TesseractError) -> OcrError {
 impl TesseractReader {
     fn new(datapath: Option<&std::path::Path>, languages: &str) -> Result<Self, OcrError> {
         let requested: Vec<&str> = languages.split('+').filter(|l| !l.is_empty()).collect();
-        if requested.is_empty() {
+        let Some(first_language) = requested.first() else {
             return Err(OcrError::NoLanguages);
-        }
-        let api = TesseractAPI::new();
+        };
         let datapath = datapath.map(|p| p.to_path_buf()).unwrap_or_default();
+        let first = new_api(&datapath, first_language);
         // Tesseract accepts unknown language codes with only a line on stderr, so the
-        // loaded set is compared with the requested one below.
-        let init = api.init(&datapath, languages);
-        let loaded: BTreeSet<String> = api
-            .get_loaded_languages()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+        // loaded and installed sets are compared with the requested one.
+        let loaded = first.as_ref().map_or_else(
+            |_| Vec::new(),
+            |api| api.get_loaded_languages().unwrap_or_default(),
+        );
+        let installed = first.as_ref().map_or_else(
+            |_| Vec::new(),
+            |api| api.get_available_languages().unwrap_or_default(),
+        );
         let missing: Vec<String> = requested
             .iter()
-            .filter(|l| !loaded.contains(**l))
-            .map(|l| (*l).to_owned())
+            .enumerate()
+            .filter(|(i, l)| {
+                let known = if *i == 0 { &loaded } else { &installed };
+                !known.iter().any(|k| k == **l)
+            })
+            .map(|(_, l)| (*l).to_owned())
             .collect();
-        if init.is_err() || !missing.is_empty() {
-            return Err(OcrError::UnknownLanguages {
+        match first {
+            Ok(first) if missing.is_empty() => Ok(TesseractReader {
+                first,
+                first_language: (*first_language).to_owned(),
+                all: None,
+                languages: languages.to_owned(),
+                datapath,
+                osd: None,
+            }),
+            _ => Err(OcrError::UnknownLanguages {
                 requested: languages.to_owned(),
-                missing,
-                installed: api.get_available_languages().unwrap_or_default(),
-            });
+                missing: if missing.is_empty() {
+                    vec![(*first_language).to_owned()]
+                } else {
+                    missing
+                },
+                installed,
+            }),
         }
-        // Automatic layout without orientation detection: most pages are upright, and
-        // detection costs a third of a page's reading; it runs only on doubtful pages.
-        api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
-            .map_err(tess_error)?;
-        let primary = match requested.as_slice() {
-            [first, _, ..] => {
-                let single = TesseractAPI::new();
-                single.init(&datapath, first).map_err(tess_error)?;
-                single
-                    .set_page_seg_mode(TessPageSegMode::PSM_AUTO)
-                    .map_err(tess_error)?;
-                Some(((*first).to_owned(), single))
-            }
-            _ => None,
-        };
-        Ok(TesseractReader {
-            api,
-            primary,
-            languages: languages.to_owned(),
-            datapath,
-            osd: None,
-        })
     }
+}
+
+/// An engine instance for `languages`, with automatic layout and no orientation
+/// detection: most pages are upright, and detection costs a third of a page's
+/// reading, so it runs only on doubtful pages.
+fn new_api(datapath: &std::path::Path, languages: &str) -> Result<TesseractAPI, OcrError> {
+    let api = TesseractAPI::new();
+    api.init(datapath, languages).map_err(tess_error)?;
+    api.set_page_seg_mode(TessPageSegMode::PSM_AUTO)
+        .map_err(tess_error)?;
+    Ok(api)
 }
 
 /// Mean word confidence below which a reading is doubted: the page may be sideways or
@@ -274,12 +284,8 @@ impl PageReader for TesseractReader {
         } else {
             Binarization::Otsu
         };
-        // The record's main language alone first (when it has several).
-        let model = if self.primary.is_some() {
-            Model::Primary
-        } else {
-            Model::All
-        };
+        // The record's main language alone first.
+        let model = Model::Primary;
         let mut best = self.pass(model, image, 0, binarization, &prepared)?;
         let mut upright = None;
         if doubtful(&best) {
@@ -312,7 +318,8 @@ impl PageReader for TesseractReader {
         }
         // Read again with all the record's languages when the page is not plainly in
         // its main one: another language's letters, many unsure words, or a poor read.
-        if model == Model::Primary && !plainly_in(&best, self.primary_language(), &self.languages) {
+        let several = self.languages.contains('+');
+        if several && !plainly_in(&best, &self.first_language, &self.languages) {
             let binarization = best.binarization;
             let all = self.pass(Model::All, page_upright, rotation, binarization, &prepared)?;
             if confident_text(&all) >= confident_text(&best) {
@@ -489,27 +496,26 @@ impl TesseractReader {
         })
     }
 
-    fn primary_language(&self) -> &str {
-        self.primary.as_ref().map_or("", |(language, _)| language)
-    }
-
-    fn model(&self, model: Model) -> &TesseractAPI {
-        match (model, &self.primary) {
-            (Model::Primary, Some((_, api))) => api,
-            _ => &self.api,
+    fn model(&mut self, model: Model) -> Result<&TesseractAPI, OcrError> {
+        if model == Model::Primary || !self.languages.contains('+') {
+            return Ok(&self.first);
         }
+        if self.all.is_none() {
+            self.all = Some(new_api(&self.datapath, &self.languages)?);
+        }
+        Ok(self.all.as_ref().expect("loaded above"))
     }
 
     /// One recognition of `image`, which is the page turned upright by `rotation`.
     fn pass(
-        &self,
+        &mut self,
         model: Model,
         image: &GrayImage,
         rotation: u16,
         binarization: Binarization,
         prepared: &Prepared,
     ) -> Result<PageText, OcrError> {
-        let api = self.model(model);
+        let api = self.model(model)?;
         let (w, h) = dimensions(image)?;
         api.set_variable("thresholding_method", binarization.tesseract_method())
             .map_err(tess_error)?;
