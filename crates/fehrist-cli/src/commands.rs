@@ -867,6 +867,41 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
 }
 
 #[derive(Debug, Args)]
+pub struct ReplicateArgs {
+    /// The target store: file://PATH or s3://BUCKET/PREFIX (credentials from AWS_*).
+    #[arg(long)]
+    pub to: String,
+}
+
+pub async fn replicate(paths: &Paths, args: ReplicateArgs, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let target = fehrist_store::Store::open(&args.to)
+        .with_context(|| format!("cannot open the target store {}", args.to))?;
+    anyhow::ensure!(
+        target.url() != registry.store().url(),
+        "the target is the store itself"
+    );
+    let report = fehrist_registry::replicate(registry.store(), &target)
+        .await
+        .with_context(|| format!("replication to {} stopped; run it again to resume", args.to))?;
+    if json {
+        print_json(&json!(report))?;
+    } else {
+        print(&format!(
+            "replicated {} to {}: {} object(s) copied ({} bytes, {} blob(s) re-hashed), {} already there, {} checkpoint(s) moved\n",
+            paths.store,
+            args.to,
+            report.copied,
+            report.bytes,
+            report.blobs_verified,
+            report.present,
+            report.checkpoints
+        ))?;
+    }
+    Ok(Answer::Yes)
+}
+
+#[derive(Debug, Args)]
 pub struct FixityArgs {
     /// Also write the report as canonical JSON to FILE, signed (FILE.sig) with the
     /// registry key, or the station key on a machine without one.

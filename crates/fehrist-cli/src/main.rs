@@ -63,6 +63,9 @@ enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// Copy every object the target store lacks (a backup or second site), re-hashing
+    /// each blob; run it again to resume or to bring the copy up to date.
+    Replicate(commands::ReplicateArgs),
 }
 
 impl Command {
@@ -81,6 +84,7 @@ impl Command {
             Command::Audit(_) => ("audit", "auditor", "audit log".to_owned()),
             Command::Keys { command } => ("keys", "admin", format!("{command:?}")),
             Command::Reindex => ("reindex", "admin", "index".to_owned()),
+            Command::Replicate(args) => ("replicate", "admin", args.to.clone()),
         })
     }
 }
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
             Command::Audit(args) => audit::audit(&paths, args, cli.json).await,
             Command::Keys { command } => keys::keys(&paths, command, cli.json).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
+            Command::Replicate(args) => commands::replicate(&paths, args, cli.json).await,
         }
     });
     // Every action on the registry is written to the audit log, whatever its outcome.

@@ -18,6 +18,7 @@ mod audit;
 mod keys;
 mod log;
 mod registry;
+mod replicate;
 
 pub use audit::AuditTrail;
 pub use keys::load_or_create_station_key;
@@ -26,6 +27,7 @@ pub use registry::{
     DamagedRecord, FileCheck, FixityReport, MissingRecord, NewRecord, Problem, RecordCheck,
     Registered, Registry, StoredRecord,
 };
+pub use replicate::{Replication, replicate};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

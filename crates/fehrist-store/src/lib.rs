@@ -49,7 +49,9 @@ pub const CONCURRENCY: usize = 32;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("store URL {url:?}: scheme not supported (use file://PATH or memory://)")]
+    #[error(
+        "store URL {url:?}: scheme not supported (use file://PATH, s3://BUCKET/PREFIX or memory://)"
+    )]
     UnsupportedScheme { url: String },
     #[error("cannot open the store at {url:?}")]
     Open {
@@ -97,7 +99,15 @@ enum LockKind {
     File(PathBuf),
     /// One mutex per log.
     Memory(Arc<[Arc<Mutex<()>>; 2]>),
+    /// A lease object per log (`log/lock`), created only if absent (`If-None-Match`):
+    /// excludes other machines sharing the bucket. A lease older than [`LEASE`] was
+    /// left by a holder that died and is taken over (`If-Match` on its ETag).
+    Object,
 }
+
+/// How long an object lease holds without its holder letting go. A sequencing pass
+/// takes well under a second per thousand records.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The store's two transparency logs, of the same C2SP kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +147,26 @@ impl LogLock {
 enum Held {
     File { _locked: std::fs::File },
     Memory { _guard: OwnedMutexGuard<()> },
+    Object { _lease: Lease },
+}
+
+/// A held lease object; dropping it deletes the object (in the background, on the
+/// runtime the lock was taken on), so the next holder need not wait for it to expire.
+#[derive(Debug)]
+struct Lease {
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let (store, path) = (Arc::clone(&self.store), self.path.clone());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = store.delete(&path).await;
+            });
+        }
+    }
 }
 
 fn backend(path: &Path, source: object_store::Error) -> StoreError {
@@ -160,6 +190,7 @@ impl Store {
         }
         let folder = match url.split_once("://") {
             Some(("file", path)) => PathBuf::from(path),
+            Some(("s3", rest)) => return Self::open_s3(url, rest),
             Some(_) => {
                 return Err(StoreError::UnsupportedScheme {
                     url: url.to_owned(),
@@ -185,6 +216,94 @@ impl Store {
             url: url.to_owned(),
             lock: LockKind::File(folder),
         })
+    }
+
+    /// `s3://BUCKET/PREFIX`: endpoint, region, credentials and plain HTTP come from the
+    /// `AWS_*` environment variables (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ALLOW_HTTP`). Writes are durable when
+    /// the server acknowledges them; create-only writes and the checkpoint swap use
+    /// `If-None-Match` / `If-Match`, which the server must honour
+    /// ([`Store::check_conditional_writes`]).
+    fn open_s3(url: &str, rest: &str) -> Result<Self, StoreError> {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let open_error = |source: BoxError| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        };
+        if bucket.is_empty() {
+            return Err(open_error("no bucket named (s3://BUCKET/PREFIX)".into()));
+        }
+        let s3 = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_conditional_put(object_store::aws::S3ConditionalPut::ETagMatch)
+            .build()
+            .map_err(|e| open_error(Box::new(e)))?;
+        let inner: Arc<dyn ObjectStore> = match prefix.trim_matches('/') {
+            "" => Arc::new(s3),
+            prefix => Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)),
+        };
+        Ok(Store {
+            fast: Arc::clone(&inner),
+            inner,
+            url: url.to_owned(),
+            lock: LockKind::Object,
+        })
+    }
+
+    /// Whether the backend refuses a create-only write over an existing object and an
+    /// overwrite whose `If-Match` ETag is stale, as the store's contract needs (checked
+    /// on a scratch object, `probe/<random>`, deleted afterwards).
+    pub async fn check_conditional_writes(&self) -> Result<bool, StoreError> {
+        let mut name = [0u8; 8];
+        getrandom::fill(&mut name).map_err(|e| StoreError::Backend {
+            path: "probe".to_owned(),
+            source: Box::new(std::io::Error::other(e.to_string())),
+        })?;
+        let path = Path::from(format!("probe/{}", hex::encode(name)));
+        let create = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        let first = self
+            .inner
+            .put_opts(&path, PutPayload::from_static(b"1"), create.clone())
+            .await
+            .map_err(|e| backend(&path, e))?;
+        let refused_create = matches!(
+            self.inner
+                .put_opts(&path, PutPayload::from_static(b"2"), create)
+                .await,
+            Err(object_store::Error::AlreadyExists { .. }
+                | object_store::Error::Precondition { .. })
+        );
+        let stale = PutOptions {
+            mode: PutMode::Update(object_store::UpdateVersion {
+                e_tag: Some("\"0123456789abcdef0123456789abcdef\"".to_owned()),
+                version: None,
+            }),
+            ..PutOptions::default()
+        };
+        let refused_stale = matches!(
+            self.inner
+                .put_opts(&path, PutPayload::from_static(b"3"), stale)
+                .await,
+            Err(object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. })
+        );
+        let current = PutOptions {
+            mode: PutMode::Update(object_store::UpdateVersion {
+                e_tag: first.e_tag,
+                version: first.version,
+            }),
+            ..PutOptions::default()
+        };
+        let kept_current = self
+            .inner
+            .put_opts(&path, PutPayload::from_static(b"4"), current)
+            .await
+            .is_ok();
+        let _ = self.inner.delete(&path).await;
+        Ok(refused_create && refused_stale && kept_current)
     }
 
     pub fn in_memory() -> Self {
@@ -419,7 +538,82 @@ impl Store {
                     _held: Held::File { _locked: file },
                 })
             }
+            LockKind::Object => self.take_lease(log).await,
         }
+    }
+
+    /// Takes a log's lease object, waiting while another holder's lease is fresh.
+    async fn take_lease(&self, log: LogName) -> Result<LogLock, StoreError> {
+        let path = Path::from(format!("{}/lock", log.prefix()));
+        loop {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            let stamp = PutPayload::from(now.to_string().into_bytes());
+            let taken = self
+                .inner
+                .put_opts(
+                    &path,
+                    stamp.clone(),
+                    PutOptions {
+                        mode: PutMode::Create,
+                        ..PutOptions::default()
+                    },
+                )
+                .await;
+            match taken {
+                Ok(_) => break,
+                Err(
+                    object_store::Error::AlreadyExists { .. }
+                    | object_store::Error::Precondition { .. },
+                ) => {}
+                Err(e) => return Err(backend(&path, e)),
+            }
+            // Held: by whom since when? A lease past its time is taken over, by one
+            // waiter only (If-Match on the stale lease's ETag).
+            let current = match self.inner.get(&path).await {
+                Ok(current) => current,
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(backend(&path, e)),
+            };
+            let meta = current.meta.clone();
+            let since: u64 = current
+                .bytes()
+                .await
+                .ok()
+                .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok())
+                .unwrap_or(0);
+            if now.saturating_sub(since) > LEASE.as_secs() {
+                let took_over = self
+                    .inner
+                    .put_opts(
+                        &path,
+                        stamp,
+                        PutOptions {
+                            mode: PutMode::Update(object_store::UpdateVersion {
+                                e_tag: meta.e_tag,
+                                version: meta.version,
+                            }),
+                            ..PutOptions::default()
+                        },
+                    )
+                    .await;
+                if took_over.is_ok() {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Ok(LogLock {
+            log,
+            _held: Held::Object {
+                _lease: Lease {
+                    store: Arc::clone(&self.inner),
+                    path,
+                },
+            },
+        })
     }
 
     fn checkpoint_path(log: LogName) -> Path {
@@ -444,16 +638,54 @@ impl Store {
         new: Bytes,
     ) -> Result<(), StoreError> {
         let path = Self::checkpoint_path(lock.log);
-        if self.checkpoint(lock.log).await?.as_ref() != expected {
-            return Err(StoreError::Conflict {
-                path: path.to_string(),
-            });
+        let conflict = || StoreError::Conflict {
+            path: path.to_string(),
+        };
+        if !matches!(self.lock, LockKind::Object) {
+            // Local and in-memory stores: the lock alone excludes other writers.
+            if self.checkpoint(lock.log).await?.as_ref() != expected {
+                return Err(conflict());
+            }
+            self.inner
+                .put(&path, PutPayload::from(new))
+                .await
+                .map_err(|e| backend(&path, e))?;
+            return Ok(());
         }
-        self.inner
-            .put(&path, PutPayload::from(new))
+        // Shared buckets: a compare-and-swap on the object's ETag as well, in case a
+        // lease was taken over from a holder that was only slow.
+        let mode = match self.inner.get(&path).await {
+            Ok(current) => {
+                let meta = current.meta.clone();
+                let bytes = current.bytes().await.map_err(|e| backend(&path, e))?;
+                if Some(&bytes) != expected {
+                    return Err(conflict());
+                }
+                PutMode::Update(object_store::UpdateVersion {
+                    e_tag: meta.e_tag,
+                    version: meta.version,
+                })
+            }
+            Err(object_store::Error::NotFound { .. }) if expected.is_none() => PutMode::Create,
+            Err(object_store::Error::NotFound { .. }) => return Err(conflict()),
+            Err(e) => return Err(backend(&path, e)),
+        };
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        match self
+            .inner
+            .put_opts(&path, PutPayload::from(new), options)
             .await
-            .map_err(|e| backend(&path, e))?;
-        Ok(())
+        {
+            Ok(_) => Ok(()),
+            Err(
+                object_store::Error::Precondition { .. }
+                | object_store::Error::AlreadyExists { .. },
+            ) => Err(conflict()),
+            Err(e) => Err(backend(&path, e)),
+        }
     }
 
     /// Writes an object of the locked log (path relative to its prefix): a tile, an
@@ -472,6 +704,25 @@ impl Store {
             .await
             .map_err(|e| backend(&path, e))?;
         Ok(())
+    }
+
+    /// A log's tiles, entry bundles and the sequencer's own bookkeeping, as paths
+    /// relative to its prefix (`tile/0/000`, …): everything but its checkpoint, lease
+    /// and pending marks, which have their own calls.
+    pub async fn list_log_objects(&self, log: LogName) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("{}/", log.prefix());
+        let mut paths: Vec<String> = self
+            .list_under(log.prefix())
+            .await?
+            .into_iter()
+            .filter_map(|meta| {
+                let path = meta.location.as_ref().strip_prefix(&prefix)?.to_owned();
+                let own = path == "checkpoint" || path == "lock" || path.starts_with("pending/");
+                (!own).then_some(path)
+            })
+            .collect();
+        paths.sort();
+        Ok(paths)
     }
 
     pub async fn get_log_object(&self, log: LogName, path: &str) -> Result<Bytes, StoreError> {

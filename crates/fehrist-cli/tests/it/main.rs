@@ -617,14 +617,23 @@ fn searchable_pdfs_give_back_the_ocr_text_on_the_words(var: &Var) {
         // The first page's image is the first sheet's scan: pixel for pixel (PNG data
         // carried as it is, TIFF pages decoded), or the very JPEG file.
         let prefix = var.dir.path().join("image");
-        poppler("pdfimages", &["-all", "-f", "1", "-l", "1", pdf, prefix.to_str().unwrap()]);
+        poppler(
+            "pdfimages",
+            &["-all", "-f", "1", "-l", "1", pdf, prefix.to_str().unwrap()],
+        );
         let json = check(&var.run(&["show", code, "--json"]), 0);
         let manifest: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let source = manifest["manifest"]["pages"][0]["source"]["path"].as_str().unwrap();
+        let source = manifest["manifest"]["pages"][0]["source"]["path"]
+            .as_str()
+            .unwrap();
         let master = std::fs::read(fixtures().join("batch").join(source)).unwrap();
         let extracted = |ext: &str| std::fs::read(format!("{}-000.{ext}", prefix.display()));
         if source.ends_with(".jpg") {
-            assert_eq!(extracted("jpg").unwrap(), master, "{code}: JPEG embedded as it is");
+            assert_eq!(
+                extracted("jpg").unwrap(),
+                master,
+                "{code}: JPEG embedded as it is"
+            );
         } else {
             let png = extracted("png").unwrap();
             assert_eq!(
@@ -689,4 +698,72 @@ fn searchable_pdfs_give_back_the_ocr_text_on_the_words(var: &Var) {
             word["bbox"]
         );
     }
+}
+
+/// Runs `fehrist` in `dir` against the store at `store`.
+fn run_on(dir: &Path, store: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fehrist"))
+        .args(args)
+        .current_dir(dir)
+        .env("FEHRIST_STORE", store)
+        .output()
+        .unwrap()
+}
+
+/// Replicates a registry, loses the original, and restores from the copy alone:
+/// index rebuilt, every record and file verified, fixity whole.
+fn restore_drill(target: &str) {
+    let var = Var::new();
+    check(
+        &var.run(&["ingest", fixtures().join("batch").to_str().unwrap()]),
+        0,
+    );
+    let first = check(&var.run(&["replicate", "--to", target]), 0);
+    assert!(
+        first.contains(" blob(s) re-hashed") && !first.contains(": 0 object(s) copied"),
+        "{first}"
+    );
+    // Again: no blob or record is copied twice (so an interrupted copy resumes where it
+    // stopped); only the audit log has grown, by the first replication's own event
+    // (one tile and its checkpoint).
+    let again = check(&var.run(&["replicate", "--to", target, "--json"]), 0);
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["blobs_verified"], 0, "{again}");
+    assert_eq!(again["copied"], 2, "{again}");
+    assert_eq!(again["checkpoints"], 1, "{again}");
+
+    // The original is lost; a new machine works from the copy alone.
+    std::fs::remove_dir_all(var.dir.path().join("var")).unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let reindexed = check(&run_on(site.path(), target, &["reindex"]), 0);
+    assert!(
+        reindexed.starts_with("reindexed 3 record(s)"),
+        "{reindexed}"
+    );
+    let hits = check(&run_on(site.path(), target, &["search", "бойгониҳо"]), 0);
+    assert!(hits.contains("TJ-CSA/F-12/O-3/D-45"), "{hits}");
+    for code in [
+        "TJ-CSA/F-12/O-3/D-45",
+        "TJ-CSA/F-12/O-3/D-46",
+        "TJ-CSA/F-7/O-1/D-2",
+    ] {
+        let out = check(&run_on(site.path(), target, &["verify", code]), 0);
+        assert!(out.contains("intact"), "{code}: {out}");
+    }
+    let scan = fixtures().join("batch/F-7/O-1/D-2/0001.jpg");
+    let out = check(
+        &run_on(site.path(), target, &["verify", scan.to_str().unwrap()]),
+        0,
+    );
+    assert!(out.starts_with("registered, unchanged"), "{out}");
+    check(&run_on(site.path(), target, &["fixity"]), 0);
+}
+
+#[test]
+fn a_replica_restores_the_registry_alone() {
+    let replica = tempfile::tempdir().unwrap();
+    restore_drill(&format!(
+        "file://{}",
+        replica.path().join("store").display()
+    ));
 }

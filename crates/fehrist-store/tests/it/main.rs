@@ -259,3 +259,45 @@ fn unknown_schemes_are_refused() {
         "{error}"
     );
 }
+
+/// The S3 bucket the tests use (`s3://BUCKET/PREFIX`), from `FEHRIST_TEST_S3` with the
+/// `AWS_*` variables that `.ci/garage start` prints; each call gets its own prefix.
+fn s3_url() -> String {
+    let base = std::env::var("FEHRIST_TEST_S3").expect(
+        "FEHRIST_TEST_S3 is not set: start Garage first (eval \"$(.ci/garage start DIR)\"); .ci/test does",
+    );
+    let mut run = [0u8; 6];
+    getrandom::fill(&mut run).unwrap();
+    format!("{}/{}", base.trim_end_matches('/'), hex::encode(run))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_garage() {
+    let store = Store::open(&s3_url()).unwrap();
+    // The contract rests on If-None-Match and If-Match being honoured: checked first.
+    assert!(
+        store.check_conditional_writes().await.unwrap(),
+        "the S3 server does not refuse conditional writes it must refuse"
+    );
+    conformance(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_log_lease_excludes_a_second_holder_on_another_store() {
+    let url = s3_url();
+    let a = Store::open(&url).unwrap();
+    let b = Store::open(&url).unwrap();
+    let held = a.lock_log(LogName::Records).await.unwrap();
+    let waiter = tokio::spawn(async move { b.lock_log(LogName::Records).await.map(drop) });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !waiter.is_finished(),
+        "a second lease was granted while the first was held"
+    );
+    drop(held);
+    tokio::time::timeout(std::time::Duration::from_secs(10), waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
