@@ -866,6 +866,32 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
     )
 }
 
+pub async fn quarantine(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry()?;
+    let entries = registry.quarantined().await?;
+    if json {
+        print_json(&json!(entries))?;
+    } else {
+        let mut text = String::new();
+        for entry in &entries {
+            text.push_str(&format!(
+                "{}  {}{}: {}\n",
+                entry.at,
+                entry.path,
+                entry
+                    .record
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                entry.reason
+            ));
+        }
+        text.push_str(&format!("{} input(s) in quarantine\n", entries.len()));
+        print(&text)?;
+    }
+    Ok(Answer::Yes)
+}
+
 #[derive(Debug, Args)]
 pub struct ReplicateArgs {
     /// The target store: file://PATH or s3://BUCKET/PREFIX (credentials from AWS_*).

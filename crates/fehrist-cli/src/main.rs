@@ -63,6 +63,8 @@ enum Command {
     },
     /// Rebuild the search index from the store.
     Reindex,
+    /// List the quarantine: every batch input that could not be registered, and why.
+    Quarantine,
     /// Copy every object the target store lacks (a backup or second site), re-hashing
     /// each blob; run it again to resume or to bring the copy up to date.
     Replicate(commands::ReplicateArgs),
@@ -85,6 +87,7 @@ impl Command {
             Command::Keys { command } => ("keys", "admin", format!("{command:?}")),
             Command::Reindex => ("reindex", "admin", "index".to_owned()),
             Command::Replicate(args) => ("replicate", "admin", args.to.clone()),
+            Command::Quarantine => ("quarantine", "archivist", "quarantine".to_owned()),
         })
     }
 }
@@ -144,6 +147,7 @@ fn main() -> ExitCode {
             Command::Keys { command } => keys::keys(&paths, command, cli.json).await,
             Command::Reindex => commands::reindex(&paths, cli.json).await,
             Command::Replicate(args) => commands::replicate(&paths, args, cli.json).await,
+            Command::Quarantine => commands::quarantine(&paths, cli.json).await,
         }
     });
     // Every action on the registry is written to the audit log, whatever its outcome.

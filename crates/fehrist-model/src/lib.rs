@@ -12,6 +12,7 @@ mod audit;
 mod ids;
 mod manifest;
 mod passport;
+mod quarantine;
 mod refcode;
 
 pub use access::{AccessLevel, AccessLevelError};
@@ -22,4 +23,5 @@ pub use manifest::{
     PipelineInfo, Preprocessing, Source, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
+pub use quarantine::QuarantineEntry;
 pub use refcode::{RefCode, RefCodeError};

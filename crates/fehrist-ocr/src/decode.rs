@@ -70,10 +70,21 @@ fn check_size(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), OcrEr
 /// How many pages a scanned file holds.
 pub fn page_count(bytes: &[u8]) -> Result<u32, OcrError> {
     match ScanFormat::sniff(bytes)? {
-        ScanFormat::Png | ScanFormat::Jpeg => Ok(1),
+        ScanFormat::Png => Ok(1),
+        // JPEG decoders fill a cut-off file with grey and say nothing, so a JPEG must
+        // end with its end-of-image marker (padding after it aside).
+        ScanFormat::Jpeg if !jpeg_complete(bytes) => Err(OcrError::Truncated),
+        ScanFormat::Jpeg => Ok(1),
         ScanFormat::Tiff => tiff_pages(Cursor::new(bytes)),
         ScanFormat::Pdf => Ok(parse_pdf(bytes)?.page_count()),
     }
+}
+
+/// Whether a JPEG ends with its end-of-image marker (`FF D9`), trailing zero padding
+/// allowed.
+fn jpeg_complete(bytes: &[u8]) -> bool {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    bytes[..end].ends_with(&[0xff, 0xd9])
 }
 
 fn parse_pdf(bytes: &[u8]) -> Result<ScannedPdf, OcrError> {
@@ -248,7 +259,20 @@ fn open_single(bytes: &[u8], format: ScanFormat) -> Result<image::DynamicImage, 
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXEL_BYTES);
     reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(image_error)?;
+    let decoder = reader.into_decoder().map_err(|error| match error {
+        // Refused by the limits before allocating: say how large it claims to be.
+        image::ImageError::Limits(_) => {
+            // The header alone: a PNG's IHDR (a bomb may have nothing after it), else
+            // the decoder's header read without limits (nothing is allocated for it).
+            let (width, height) = png_dimensions(bytes).unwrap_or_else(|| {
+                let mut header = ImageReader::with_format(Cursor::new(bytes), format);
+                header.no_limits();
+                header.into_dimensions().unwrap_or((0, 0))
+            });
+            OcrError::TooLarge { width, height }
+        }
+        other => image_error(other),
+    })?;
     let (width, height) = decoder.dimensions();
     check_size(
         width,
@@ -344,6 +368,17 @@ fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
 
 /// The resolution a page is read at when its file states none (the usual archive scan).
 pub const ASSUMED_DPI: u32 = 300;
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let header = bytes.get(8..24)?;
+    (bytes.starts_with(b"\x89PNG") && &header[4..8] == b"IHDR").then(|| {
+        (
+            u32::from_be_bytes([header[8], header[9], header[10], header[11]]),
+            u32::from_be_bytes([header[12], header[13], header[14], header[15]]),
+        )
+    })
+}
 
 /// A PNG whose compressed data a PDF can carry as it is (Flate with PNG predictors):
 /// non-interlaced grey or RGB without alpha, 1 to 16 bits. `None` for the others

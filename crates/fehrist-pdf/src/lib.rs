@@ -19,6 +19,8 @@ pub enum PdfError {
     Malformed { reason: String },
     #[error("the PDF is encrypted; archive masters must be readable without a password")]
     Encrypted,
+    #[error("the PDF carries JavaScript; archive masters must be inert documents")]
+    JavaScript,
     #[error("the PDF has no pages")]
     NoPages,
     #[error("page {page}: {reason}")]

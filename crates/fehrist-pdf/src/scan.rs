@@ -42,6 +42,14 @@ fn malformed(error: impl std::fmt::Display) -> PdfError {
 impl ScannedPdf {
     /// Parses the PDF; an encrypted one is refused whatever its password.
     pub fn parse(bytes: &[u8]) -> Result<Self, PdfError> {
+        // Every complete PDF (incremental updates too) ends with an %%EOF line; a file
+        // cut short does not, whatever a lenient parser recovers from it.
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        if !contains(tail, b"%%EOF") {
+            return Err(PdfError::Malformed {
+                reason: "truncated: no %%EOF at its end".to_owned(),
+            });
+        }
         let doc = Document::load_mem(bytes).map_err(|error| {
             if contains(bytes, b"/Encrypt") {
                 PdfError::Encrypted
@@ -51,6 +59,9 @@ impl ScannedPdf {
         })?;
         if doc.was_encrypted() || doc.is_encrypted() {
             return Err(PdfError::Encrypted);
+        }
+        if doc.objects.values().any(carries_javascript) {
+            return Err(PdfError::JavaScript);
         }
         let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
         if pages.is_empty() {
@@ -245,6 +256,18 @@ impl ScannedPdf {
             Some(other) => Err(page_error(format!("{other} images are not supported"))),
         }
     }
+}
+
+/// A JavaScript action (`/S /JavaScript`, `/JS`) or a document-level script name tree.
+fn carries_javascript(object: &Object) -> bool {
+    let dict = match object {
+        Object::Dictionary(dict) => dict,
+        Object::Stream(stream) => &stream.dict,
+        _ => return false,
+    };
+    dict.has(b"JS")
+        || dict.has(b"JavaScript")
+        || matches!(dict.get(b"S"), Ok(Object::Name(name)) if name == b"JavaScript")
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

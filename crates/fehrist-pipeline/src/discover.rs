@@ -54,6 +54,8 @@ pub struct PlannedRecord {
 /// What discovery found: records to ingest and inputs it could not use.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// The batch folder the paths are relative to.
+    pub root: PathBuf,
     pub records: Vec<PlannedRecord>,
     pub problems: Vec<InputProblem>,
 }
@@ -77,7 +79,14 @@ fn sheet_order(name: &str) -> (u64, String) {
     (digits.parse().unwrap_or(u64::MAX), name.to_owned())
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), PipelineError> {
+/// Every file under `dir`. A symbolic link is followed only to a file inside the batch
+/// folder (`root`, canonical); one that leads out of it, or to a folder, is a problem.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    links: &mut Vec<(PathBuf, InputError)>,
+) -> Result<(), PipelineError> {
     let read_error = |source| PipelineError::Read {
         path: dir.display().to_string(),
         source,
@@ -89,8 +98,18 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), PipelineError> {
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
-        if entry.file_type().map_err(read_error)?.is_dir() {
-            walk(&path, files)?;
+        let kind = entry.file_type().map_err(read_error)?;
+        if kind.is_dir() {
+            walk(root, &path, files, links)?;
+        } else if kind.is_symlink() {
+            match std::fs::canonicalize(&path) {
+                Ok(target) if !target.starts_with(root) => {
+                    links.push((path, InputError::LinkOutside));
+                }
+                Ok(target) if target.is_file() => files.push(path),
+                Ok(_) => links.push((path, InputError::LinkToFolder)),
+                Err(source) => links.push((path, InputError::Read { source })),
+            }
         } else {
             files.push(path);
         }
@@ -217,6 +236,16 @@ fn read_inventory(
             access,
             path: field("path").map(|p| p.trim_matches('/').to_owned()),
         };
+        // A path is matched against files found inside the batch folder; one that
+        // climbs out of it (`..`) names nothing there and is refused as written.
+        if entry
+            .path
+            .as_deref()
+            .is_some_and(|p| p.split('/').any(|part| part == ".."))
+        {
+            problems.push(problem(line, InputError::PathOutside));
+            continue;
+        }
         if entries.insert(code.clone(), entry).is_some() {
             problems.push(problem(line, InputError::DuplicateRow { ref_code: code }));
         }
@@ -229,7 +258,19 @@ pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> 
     let mut problems = Vec::new();
     let inventory = read_inventory(root, archive, &mut problems)?;
     let mut files = Vec::new();
-    walk(root, &mut files)?;
+    let mut links = Vec::new();
+    let canonical_root = std::fs::canonicalize(root).map_err(|source| PipelineError::Read {
+        path: root.display().to_string(),
+        source,
+    })?;
+    walk(&canonical_root, root, &mut files, &mut links)?;
+    for (path, error) in links {
+        problems.push(InputProblem {
+            path: relative(root, &path),
+            record: None,
+            error,
+        });
+    }
 
     let mut scans: BTreeMap<RefCode, Vec<ScanFile>> = BTreeMap::new();
     for path in files {
@@ -308,7 +349,11 @@ pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> 
             }
         })
         .collect();
-    Ok(Discovery { records, problems })
+    Ok(Discovery {
+        root: root.to_path_buf(),
+        records,
+        problems,
+    })
 }
 
 #[cfg(test)]

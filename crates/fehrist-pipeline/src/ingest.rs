@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use fehrist_model::{
     BlobRef, DescriptionLevel, Digest, Extent, MANIFEST_VERSION, Manifest, OcrInfo, Page,
-    PageWords, Passport, PipelineInfo, RecordId, RefCode, Source,
+    PageWords, Passport, PipelineInfo, QuarantineEntry, RecordId, RefCode, Source,
 };
 use fehrist_ocr::{
     AltoSource, OcrEngine, PageReader, PageText, ScanFormat, alto_document, decode_page,
@@ -222,11 +222,32 @@ fn problem(record: &PlannedRecord, path: &str, error: InputError) -> InputProble
     }
 }
 
+/// Scanned files larger than this are refused before reading: 1 GiB holds a
+/// 600 DPI colour A0 page uncompressed, and a record's files are held in memory while
+/// it is read.
+pub const MAX_SCAN_FILE_BYTES: u64 = 1 << 30;
+
 /// Reads a record's scans; every unusable file is reported, not just the first.
 fn load_scans(record: &PlannedRecord) -> Result<Vec<LoadedScan>, Vec<InputProblem>> {
     let mut loaded = Vec::with_capacity(record.scans.len());
     let mut problems = Vec::new();
     for scan in &record.scans {
+        // Sized before it is read: a multi-gigabyte file is refused, not loaded.
+        match std::fs::metadata(&scan.path) {
+            Ok(meta) if meta.len() > MAX_SCAN_FILE_BYTES => {
+                let error = InputError::FileTooLarge {
+                    size: meta.len(),
+                    limit: MAX_SCAN_FILE_BYTES,
+                };
+                problems.push(problem(record, &scan.relative, error));
+                continue;
+            }
+            Ok(_) => {}
+            Err(source) => {
+                problems.push(problem(record, &scan.relative, InputError::Read { source }));
+                continue;
+            }
+        }
         let bytes = match std::fs::read(&scan.path) {
             Ok(bytes) => bytes,
             Err(source) => {
@@ -456,6 +477,7 @@ pub async fn ingest(
     progress: &dyn Progress,
 ) -> Result<IngestReport, PipelineError> {
     let started = Instant::now();
+    let root = discovery.root.clone();
     let mut report = IngestReport::default();
     for problem in discovery.problems {
         progress.problem(&problem);
@@ -568,9 +590,51 @@ pub async fn ingest(
     }
     drop(prepared);
     pool.stop();
+    // Every problem is kept in the store's quarantine, naming the file as it is (it is
+    // never moved or changed), so that what failed can be found and counted later.
+    if result.is_ok() {
+        for problem in &report.problems {
+            let entry = quarantine_entry(&root, problem, settings);
+            if let Err(e) = registry.quarantine(&entry).await {
+                result = Err(e.into());
+                break;
+            }
+        }
+    }
     // Whatever was registered before an error is made searchable all the same.
     registry.commit_index()?;
     result?;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Files up to this size are hashed for their quarantine entry; larger ones are named
+/// by path and size only, so a multi-gigabyte mistake is not read whole again.
+const QUARANTINE_HASH_LIMIT: u64 = 256 * 1024 * 1024;
+
+fn quarantine_entry(
+    root: &std::path::Path,
+    problem: &InputProblem,
+    settings: &Settings,
+) -> QuarantineEntry {
+    let file = root.join(&problem.path);
+    // A link is described, not followed: it may point outside the batch.
+    let size = std::fs::symlink_metadata(&file)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let sha256 = size
+        .filter(|&len| len <= QUARANTINE_HASH_LIMIT)
+        .and_then(|_| std::fs::read(&file).ok())
+        .map(|bytes| fehrist_seal::sha256(&bytes));
+    QuarantineEntry {
+        path: problem.path.clone(),
+        record: problem.record.as_ref().map(ToString::to_string),
+        reason: problem.reason(),
+        sha256,
+        size,
+        station: settings.station.clone(),
+        operator: settings.operator.clone(),
+        at: now_rfc3339(),
+    }
 }

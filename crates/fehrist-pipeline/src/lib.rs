@@ -15,7 +15,9 @@ mod publish;
 mod settings;
 
 pub use discover::{Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover};
-pub use ingest::{IngestReport, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339};
+pub use ingest::{
+    IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339,
+};
 pub use publish::{PublishError, record_pdf};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
 
@@ -54,6 +56,14 @@ impl std::fmt::Display for InputProblem {
 pub enum InputError {
     #[error("not a scan: .{extension} files are not read (PNG, JPEG, TIFF and PDF are)")]
     NotAScan { extension: String },
+    #[error("the file is {size} bytes, over the {limit}-byte limit for one scan file")]
+    FileTooLarge { size: u64, limit: u64 },
+    #[error("a link to a file outside the batch folder; it is not followed")]
+    LinkOutside,
+    #[error("a link to a folder; it is not followed")]
+    LinkToFolder,
+    #[error("the path climbs out of the batch folder (..)")]
+    PathOutside,
     #[error("not inside an F-n/O-n/D-n folder or a path listed in inventory.csv")]
     OutsideFileFolder,
     #[error(transparent)]

@@ -31,15 +31,18 @@ impl Registry {
         let origin = self.audit_origin()?;
         let entry = canonical_json("audit event", event)?;
         let lock = self.store.lock_log(LogName::Audit).await?;
-        let current = self.store.checkpoint(LogName::Audit).await?;
-        let size = match &current {
-            Some(note) => open_checkpoint(note, &self.checkpoint_key(note).await?)?.size,
-            None => 0,
-        };
-        let append = self
-            .append_entries(&lock, current.as_ref(), size, &[entry], &origin, key)
-            .await?;
-        Ok(append.first_index)
+        let appended = async {
+            let current = self.store.checkpoint(LogName::Audit).await?;
+            let size = match &current {
+                Some(note) => open_checkpoint(note, &self.checkpoint_key(note).await?)?.size,
+                None => 0,
+            };
+            self.append_entries(&lock, current.as_ref(), size, &[entry], &origin, key)
+                .await
+        }
+        .await;
+        self.store.release(lock).await?;
+        Ok(appended?.first_index)
     }
 
     /// Reads every audit event and checks each against the signed audit checkpoint.

@@ -118,8 +118,18 @@ impl Registry {
     /// checkpoint signed with the registry's log key.
     pub async fn sequence(&self) -> Result<Sequenced, RegistryError> {
         let key = self.log_key.as_ref().ok_or(RegistryError::NoLogKey)?;
-        let origin = key.name().to_owned();
         let lock = self.store.lock_log(LogName::Records).await?;
+        let sequenced = self.sequence_under(&lock, key).await;
+        self.store.release(lock).await?;
+        sequenced
+    }
+
+    async fn sequence_under(
+        &self,
+        lock: &LogLock,
+        key: &StationKey,
+    ) -> Result<Sequenced, RegistryError> {
+        let origin = key.name().to_owned();
         let current = self.store.checkpoint(LogName::Records).await?;
         let mut size = match &current {
             Some(note) => {
@@ -186,7 +196,7 @@ impl Registry {
         if !waiting.is_empty() {
             let entries: Vec<Vec<u8>> = waiting.iter().map(|(_, entry)| entry.clone()).collect();
             let append = self
-                .append_entries(&lock, current.as_ref(), size, &entries, &origin, key)
+                .append_entries(lock, current.as_ref(), size, &entries, &origin, key)
                 .await?;
             futures::stream::iter(waiting.iter().enumerate())
                 .map(|(offset, (id, _))| {
@@ -205,7 +215,7 @@ impl Registry {
             .collect();
         self.store.remove_pending(&done).await?;
         self.store
-            .put_log_object(&lock, SEQUENCED, Bytes::from(format!("{size}\n")))
+            .put_log_object(lock, SEQUENCED, Bytes::from(format!("{size}\n")))
             .await?;
         Ok(Sequenced {
             appended: waiting.len(),

@@ -3,11 +3,12 @@ use std::fmt;
 use bytes::Bytes;
 use fehrist_index::{Hit, PageDoc, SearchIndex};
 use fehrist_model::{
-    Digest, KeyId, Manifest, ManifestSignature, Page, PageWords, RecordId, RefCode,
+    Digest, KeyId, Manifest, ManifestSignature, Page, PageWords, QuarantineEntry, RecordId, RefCode,
 };
 use fehrist_seal::log::log_entry;
 use fehrist_seal::{
-    SealedManifest, StationKey, VerifierKey, sha256, sign_manifest_bytes, verify_manifest,
+    SealedManifest, StationKey, VerifierKey, canonical_json, sha256, sign_manifest_bytes,
+    verify_manifest,
 };
 use fehrist_store::{Store, StoreError, Written};
 
@@ -291,6 +292,34 @@ impl Registry {
             manifest: serde_json::from_slice(&bytes).map_err(format_error)?,
             signature: serde_json::from_slice(&signature).map_err(format_error)?,
         })
+    }
+
+    /// Keeps a quarantine entry; an entry for the same input and reason is kept once.
+    pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<Written, RegistryError> {
+        let bytes = canonical_json("quarantine entry", entry)?;
+        let name = format!(
+            "{}\n{}\n{}",
+            entry.path,
+            entry.reason,
+            entry.sha256.as_ref().map(Digest::as_str).unwrap_or("")
+        );
+        Ok(self
+            .store
+            .put_quarantine(&sha256(name.as_bytes()), Bytes::from(bytes))
+            .await?)
+    }
+
+    /// Every quarantine entry, oldest first; unreadable ones are skipped.
+    pub async fn quarantined(&self) -> Result<Vec<QuarantineEntry>, RegistryError> {
+        let mut entries: Vec<QuarantineEntry> = self
+            .store
+            .list_quarantine()
+            .await?
+            .iter()
+            .filter_map(|bytes| serde_json::from_slice(bytes).ok())
+            .collect();
+        entries.sort_by(|a, b| a.at.cmp(&b.at).then(a.path.cmp(&b.path)));
+        Ok(entries)
     }
 
     /// The OCR text of every page, in page order.

@@ -5,9 +5,10 @@
 
 use std::collections::HashSet;
 
+use bytes::Bytes;
 use fehrist_model::Digest;
 use fehrist_seal::sha256;
-use fehrist_store::{LogName, Store, StoreError, Written};
+use fehrist_store::{LogLock, LogName, Store, StoreError, Written};
 use futures::{StreamExt as _, TryStreamExt as _};
 
 use crate::RegistryError;
@@ -120,36 +121,51 @@ pub async fn replicate(source: &Store, target: &Store) -> Result<Replication, Re
             continue;
         };
         let lock = target.lock_log(log).await?;
-        // A target whose log is longer than the source's is not a copy of it: refuse
-        // rather than rewrite its history. (That a shorter one is a prefix is what
-        // `fehrist verify --since` proves on the copy.)
-        let current = target.checkpoint(log).await?;
-        if let Some(current) = &current {
-            let (old_size, size) = (tree_size(current), tree_size(&checkpoint));
-            if old_size > size {
-                return Err(RegistryError::Inconsistent { old_size, size });
-            }
-        }
-        for path in source.list_log_objects(log).await? {
-            let bytes = source.get_log_object(log, &path).await?;
-            match target.get_log_object(log, &path).await {
-                Ok(existing) if existing == bytes => report.present += 1,
-                Ok(_) | Err(StoreError::Missing { .. }) => {
-                    let size = bytes.len();
-                    target.put_log_object(&lock, &path, bytes).await?;
-                    report.count(Written::New, size);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if current.as_ref() != Some(&checkpoint) {
-            target
-                .swap_checkpoint(&lock, current.as_ref(), checkpoint)
-                .await?;
-            report.checkpoints += 1;
-        }
+        let copied = copy_log(source, target, &lock, checkpoint, &mut report).await;
+        target.release(lock).await?;
+        copied?;
     }
     Ok(report)
+}
+
+/// A log's tiles and entries, then its checkpoint, under the target's lock.
+async fn copy_log(
+    source: &Store,
+    target: &Store,
+    lock: &LogLock,
+    checkpoint: Bytes,
+    report: &mut Replication,
+) -> Result<(), RegistryError> {
+    let log = lock.log();
+    // A target whose log is longer than the source's is not a copy of it: refuse
+    // rather than rewrite its history. (That a shorter one is a prefix is what
+    // `fehrist verify --since` proves on the copy.)
+    let current = target.checkpoint(log).await?;
+    if let Some(current) = &current {
+        let (old_size, size) = (tree_size(current), tree_size(&checkpoint));
+        if old_size > size {
+            return Err(RegistryError::Inconsistent { old_size, size });
+        }
+    }
+    for path in source.list_log_objects(log).await? {
+        let bytes = source.get_log_object(log, &path).await?;
+        match target.get_log_object(log, &path).await {
+            Ok(existing) if existing == bytes => report.present += 1,
+            Ok(_) | Err(StoreError::Missing { .. }) => {
+                let size = bytes.len();
+                target.put_log_object(lock, &path, bytes).await?;
+                report.count(Written::New, size);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if current.as_ref() != Some(&checkpoint) {
+        target
+            .swap_checkpoint(lock, current.as_ref(), checkpoint)
+            .await?;
+        report.checkpoints += 1;
+    }
+    Ok(())
 }
 
 /// The tree size a C2SP checkpoint states (its second line); 0 if unreadable.

@@ -78,6 +78,23 @@ pub enum Written {
     AlreadyThere,
 }
 
+/// What a backend does with conditional writes ([`Store::check_conditional_writes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConditionalWrites {
+    /// A create-only write (`If-None-Match: *`) over an existing object is refused.
+    pub create_only: bool,
+    /// An overwrite whose `If-Match` ETag is not the object's is refused.
+    pub refuses_stale_update: bool,
+    /// An overwrite whose `If-Match` ETag is the object's goes through.
+    pub takes_current_update: bool,
+}
+
+impl ConditionalWrites {
+    pub fn all(&self) -> bool {
+        self.create_only && self.refuses_stale_update && self.takes_current_update
+    }
+}
+
 /// One archive's object store.
 ///
 /// Contract: a write returns after the backend reports it durable; all writes are
@@ -99,15 +116,20 @@ enum LockKind {
     File(PathBuf),
     /// One mutex per log.
     Memory(Arc<[Arc<Mutex<()>>; 2]>),
-    /// A lease object per log (`log/lock`), created only if absent (`If-None-Match`):
-    /// excludes other machines sharing the bucket. A lease older than [`LEASE`] was
-    /// left by a holder that died and is taken over (`If-Match` on its ETag).
+    /// A lease object per log (`log/lock`) holding a time and a random token: claimed
+    /// by writing it, confirmed by reading it back after [`LEASE_SETTLE`]; excludes
+    /// other machines sharing the bucket. A lease older than [`LEASE`] was left by a
+    /// holder that died and is claimed over.
     Object,
 }
 
 /// How long an object lease holds without its holder letting go. A sequencing pass
 /// takes well under a second per thousand records.
 pub const LEASE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// How long a claim to a lease waits for concurrent claims to land before reading back
+/// which one stands: well above a PUT's latency on a server in the same data centre.
+pub const LEASE_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// The store's two transparency logs, of the same C2SP kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,10 +178,16 @@ enum Held {
 struct Lease {
     store: Arc<dyn ObjectStore>,
     path: Path,
+    /// Deleted by [`Store::release`]; otherwise deleted in the background on drop, which
+    /// a process that exits at once may not finish (the lease then expires).
+    released: bool,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        if self.released {
+            return;
+        }
         let (store, path) = (Arc::clone(&self.store), self.path.clone());
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
@@ -253,7 +281,7 @@ impl Store {
     /// Whether the backend refuses a create-only write over an existing object and an
     /// overwrite whose `If-Match` ETag is stale, as the store's contract needs (checked
     /// on a scratch object, `probe/<random>`, deleted afterwards).
-    pub async fn check_conditional_writes(&self) -> Result<bool, StoreError> {
+    pub async fn check_conditional_writes(&self) -> Result<ConditionalWrites, StoreError> {
         let mut name = [0u8; 8];
         getrandom::fill(&mut name).map_err(|e| StoreError::Backend {
             path: "probe".to_owned(),
@@ -303,7 +331,11 @@ impl Store {
             .await
             .is_ok();
         let _ = self.inner.delete(&path).await;
-        Ok(refused_create && refused_stale && kept_current)
+        Ok(ConditionalWrites {
+            create_only: refused_create,
+            refuses_stale_update: refused_stale,
+            takes_current_update: kept_current,
+        })
     }
 
     pub fn in_memory() -> Self {
@@ -364,6 +396,13 @@ impl Store {
 
     /// Create-only write; an existing object is left as it is.
     async fn create(&self, path: &Path, bytes: Bytes) -> Result<Written, StoreError> {
+        // Shared buckets: asked first, since some servers (Garage 2.5) ignore the
+        // If-None-Match the write below sends. Two writers racing past the question
+        // write the same bytes for blobs (named by their hash) and keys; for a
+        // manifest the signature, written after it from what was read back, decides.
+        if matches!(self.lock, LockKind::Object) && self.exists(path).await? {
+            return Ok(Written::AlreadyThere);
+        }
         let options = PutOptions {
             mode: PutMode::Create,
             ..PutOptions::default()
@@ -542,68 +581,59 @@ impl Store {
         }
     }
 
+    /// Lets go of a log lock, waiting until others can take it (a lease object is
+    /// deleted before this returns).
+    pub async fn release(&self, mut lock: LogLock) -> Result<(), StoreError> {
+        if let Held::Object { _lease: lease } = &mut lock._held {
+            lease.released = true;
+            match lease.store.delete(&lease.path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(backend(&lease.path, e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Takes a log's lease object, waiting while another holder's lease is fresh.
     async fn take_lease(&self, log: LogName) -> Result<LogLock, StoreError> {
         let path = Path::from(format!("{}/lock", log.prefix()));
+        let mut token = [0u8; 16];
+        getrandom::fill(&mut token).map_err(|e| StoreError::Backend {
+            path: path.to_string(),
+            source: Box::new(std::io::Error::other(e.to_string())),
+        })?;
+        let token = hex::encode(token);
         loop {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
-            let stamp = PutPayload::from(now.to_string().into_bytes());
-            let taken = self
-                .inner
-                .put_opts(
+            // Held by someone else, and not yet expired: wait.
+            if let Some((since, holder)) = self.lease_holder(&path).await?
+                && holder != token
+                && now.saturating_sub(since) <= LEASE.as_secs()
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+            // Write our claim, let concurrent claims land, and read back whose stands:
+            // the last write wins, and every contender reads the same winner. This does
+            // not rely on If-None-Match, which some servers (Garage 2.5) ignore.
+            self.inner
+                .put(
                     &path,
-                    stamp.clone(),
-                    PutOptions {
-                        mode: PutMode::Create,
-                        ..PutOptions::default()
-                    },
+                    PutPayload::from(format!("{now} {token}").into_bytes()),
                 )
-                .await;
-            match taken {
-                Ok(_) => break,
-                Err(
-                    object_store::Error::AlreadyExists { .. }
-                    | object_store::Error::Precondition { .. },
-                ) => {}
-                Err(e) => return Err(backend(&path, e)),
-            }
-            // Held: by whom since when? A lease past its time is taken over, by one
-            // waiter only (If-Match on the stale lease's ETag).
-            let current = match self.inner.get(&path).await {
-                Ok(current) => current,
-                Err(object_store::Error::NotFound { .. }) => continue,
-                Err(e) => return Err(backend(&path, e)),
-            };
-            let meta = current.meta.clone();
-            let since: u64 = current
-                .bytes()
                 .await
-                .ok()
-                .and_then(|b| std::str::from_utf8(&b).ok()?.trim().parse().ok())
-                .unwrap_or(0);
-            if now.saturating_sub(since) > LEASE.as_secs() {
-                let took_over = self
-                    .inner
-                    .put_opts(
-                        &path,
-                        stamp,
-                        PutOptions {
-                            mode: PutMode::Update(object_store::UpdateVersion {
-                                e_tag: meta.e_tag,
-                                version: meta.version,
-                            }),
-                            ..PutOptions::default()
-                        },
-                    )
-                    .await;
-                if took_over.is_ok() {
-                    break;
-                }
+                .map_err(|e| backend(&path, e))?;
+            tokio::time::sleep(LEASE_SETTLE).await;
+            if self
+                .lease_holder(&path)
+                .await?
+                .is_some_and(|(_, holder)| holder == token)
+            {
+                break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         Ok(LogLock {
             log,
@@ -611,9 +641,23 @@ impl Store {
                 _lease: Lease {
                     store: Arc::clone(&self.inner),
                     path,
+                    released: false,
                 },
             },
         })
+    }
+
+    /// A lease's time and holder token, if there is a lease.
+    async fn lease_holder(&self, path: &Path) -> Result<Option<(u64, String)>, StoreError> {
+        match self.read(path).await {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let (since, holder) = text.trim().split_once(' ').unwrap_or(("0", ""));
+                Ok(Some((since.parse().unwrap_or(0), holder.to_owned())))
+            }
+            Err(StoreError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn checkpoint_path(log: LogName) -> Path {
@@ -727,6 +771,24 @@ impl Store {
 
     pub async fn get_log_object(&self, log: LogName, path: &str) -> Result<Bytes, StoreError> {
         self.read(&Path::from(format!("{}/{path}", log.prefix())))
+            .await
+    }
+
+    /// Stores a quarantine entry (canonical JSON) under the digest that names it;
+    /// create-only, so the same problem met again is `AlreadyThere`.
+    pub async fn put_quarantine(&self, id: &Digest, entry: Bytes) -> Result<Written, StoreError> {
+        self.create(&Path::from(format!("quarantine/{id}.json")), entry)
+            .await
+    }
+
+    /// Every quarantine entry's bytes, in name order.
+    pub async fn list_quarantine(&self) -> Result<Vec<Bytes>, StoreError> {
+        let mut metas = self.list_under("quarantine").await?;
+        metas.sort_by(|a, b| a.location.cmp(&b.location));
+        futures::stream::iter(metas)
+            .map(|meta| async move { self.read(&meta.location).await })
+            .buffered(CONCURRENCY)
+            .try_collect()
             .await
     }
 

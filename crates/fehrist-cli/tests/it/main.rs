@@ -767,3 +767,49 @@ fn a_replica_restores_the_registry_alone() {
         replica.path().join("store").display()
     ));
 }
+
+/// A fresh prefix in the test bucket (`FEHRIST_TEST_S3`, set by `.ci/garage start`).
+fn s3_prefix() -> String {
+    let base = std::env::var("FEHRIST_TEST_S3").expect(
+        "FEHRIST_TEST_S3 is not set: start Garage first (eval \"$(.ci/garage start DIR)\"); .ci/test does",
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}/cli-{nanos}-{}",
+        base.trim_end_matches('/'),
+        std::process::id()
+    )
+}
+
+/// The same drill with the copy in S3 (Garage), and a station ingesting straight into
+/// S3: records, log and audit trail all in the bucket.
+#[test]
+fn s3_holds_a_registry_and_its_replica() {
+    restore_drill(&s3_prefix());
+
+    let store = s3_prefix();
+    let station = tempfile::tempdir().unwrap();
+    let batch = fixtures().join("batch");
+    let out = check(
+        &run_on(station.path(), &store, &["ingest", batch.to_str().unwrap()]),
+        0,
+    );
+    assert!(out.contains("3 registered"), "{out}");
+    let again = check(
+        &run_on(station.path(), &store, &["ingest", batch.to_str().unwrap()]),
+        0,
+    );
+    assert!(again.contains("nothing new"), "{again}");
+    for code in [
+        "TJ-CSA/F-12/O-3/D-45",
+        "TJ-CSA/F-12/O-3/D-46",
+        "TJ-CSA/F-7/O-1/D-2",
+    ] {
+        let out = check(&run_on(station.path(), &store, &["verify", code]), 0);
+        assert!(out.contains("intact"), "{code}: {out}");
+    }
+    check(&run_on(station.path(), &store, &["audit"]), 0);
+}

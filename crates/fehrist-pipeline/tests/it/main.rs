@@ -376,3 +376,183 @@ async fn pdf_masters_are_read_kept_or_refused() {
         assert_eq!(pdf == file, born_digital, "{code}");
     }
 }
+
+/// A PDF with the given objects (numbered from 1, object 1 the catalog) and a correct
+/// cross-reference table.
+fn pdf_with(objects: &[&str]) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// Broken and hostile inputs, each refused by file with its reason and kept in the
+/// quarantine, while the good files of the batch are registered and no original is
+/// moved or changed.
+#[tokio::test]
+async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
+    let station = station().await;
+    let batch = tempfile::tempdir().unwrap();
+    let root = batch.path();
+    let png = std::fs::read(fixtures().join("batch/F-12/O-3/D-45/0002.png")).unwrap();
+    let jpeg = std::fs::read(fixtures().join("batch/F-7/O-1/D-2/0001.jpg")).unwrap();
+    let tiff = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
+    let pdf = std::fs::read(fixtures().join("pdf/F-30/O-1/D-1/scan.pdf")).unwrap();
+    let write = |path: &str, bytes: &[u8]| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    let mut bomb = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bomb, 100_000, 100_000);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.write_header().unwrap();
+    }
+    let script = pdf_with(&[
+        "<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        "<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
+    ]);
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("F-1/O-1/D-1/0001.png", b"", "the file is empty"),
+        (
+            "F-1/O-1/D-2/0001.png",
+            &png[..png.len() / 2],
+            "corrupt or truncated",
+        ),
+        (
+            "F-1/O-1/D-3/0001.jpg",
+            &jpeg[..jpeg.len() / 3],
+            "the image data is truncated",
+        ),
+        (
+            "F-1/O-1/D-4/scan.tif",
+            &tiff[..tiff.len() / 3],
+            "corrupt or truncated",
+        ),
+        (
+            "F-1/O-1/D-5/scan.pdf",
+            &pdf[..pdf.len() / 3],
+            "the PDF is malformed",
+        ),
+        (
+            "F-1/O-1/D-6/0001.png",
+            b"just text, named .png",
+            "not a PNG, JPEG, TIFF or PDF file",
+        ),
+        (
+            "F-1/O-1/D-7/0001.png",
+            &bomb,
+            "too large to decode safely (100000 × 100000",
+        ),
+        ("F-1/O-1/D-8/scan.pdf", &script, "carries JavaScript"),
+    ];
+    for (path, bytes, _) in cases {
+        write(path, bytes);
+    }
+    std::fs::copy(
+        fixtures().join("pdf/F-30/O-1/D-4/locked.pdf"),
+        root.join("F-1/O-1/D-9/locked.pdf"),
+    )
+    .map(drop)
+    .or_else(|_| {
+        std::fs::create_dir_all(root.join("F-1/O-1/D-9"))?;
+        std::fs::copy(
+            fixtures().join("pdf/F-30/O-1/D-4/locked.pdf"),
+            root.join("F-1/O-1/D-9/locked.pdf"),
+        )
+        .map(drop)
+    })
+    .unwrap();
+    // A file of 3 GiB (sparse: nothing is written) is refused before it is read.
+    std::fs::create_dir_all(root.join("F-1/O-1/D-10")).unwrap();
+    std::fs::File::create(root.join("F-1/O-1/D-10/huge.tif"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    // A link out of the batch folder is not followed.
+    std::fs::create_dir_all(root.join("F-1/O-1/D-11")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.png"), &png).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.png"),
+        root.join("F-1/O-1/D-11/0001.png"),
+    )
+    .unwrap();
+    // Good files: a PNG named .jpg (formats are told by content), and odd names.
+    write("F-1/O-1/D-12/0001.jpg", &png);
+    write("F-1/O-1/D-13/скан 0001 (копия) ҷ.png", &png);
+    std::fs::write(
+        root.join("inventory.csv"),
+        "ref_code,path\nF-1/O-1/D-14,../../etc\n",
+    )
+    .unwrap();
+    let before: Vec<(PathBuf, Vec<u8>)> = cases
+        .iter()
+        .map(|(path, _, _)| (root.join(path), std::fs::read(root.join(path)).unwrap()))
+        .collect();
+
+    let report = run(&station, root).await;
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    let mut expected: Vec<(&str, &str)> = cases.iter().map(|(p, _, why)| (*p, *why)).collect();
+    expected.extend([
+        ("F-1/O-1/D-9/locked.pdf", "encrypted"),
+        ("F-1/O-1/D-10/huge.tif", "over the 1073741824-byte limit"),
+        ("F-1/O-1/D-11/0001.png", "outside the batch folder"),
+        ("inventory.csv:2", "climbs out of the batch folder"),
+    ]);
+    for (path, why) in &expected {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(path) && p.contains(why)),
+            "{path}: {why:?} not in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    assert_eq!(report.registered(), 2, "the two good files");
+
+    // Every problem is in the quarantine, with the file's digest when it was readable.
+    let quarantined = station.registry.quarantined().await.unwrap();
+    assert_eq!(quarantined.len(), problems.len());
+    let empty = quarantined
+        .iter()
+        .find(|q| q.path == "F-1/O-1/D-1/0001.png")
+        .unwrap();
+    assert_eq!(empty.size, Some(0));
+    assert_eq!(empty.sha256, Some(fehrist_seal::sha256(b"")));
+    let huge = quarantined
+        .iter()
+        .find(|q| q.path == "F-1/O-1/D-10/huge.tif")
+        .unwrap();
+    assert_eq!((huge.size, huge.sha256.as_ref()), (Some(3 << 30), None));
+    // Running the same batch again adds no duplicate entries.
+    run(&station, root).await;
+    assert_eq!(
+        station.registry.quarantined().await.unwrap().len(),
+        problems.len()
+    );
+    // No original was moved or altered.
+    for (path, bytes) in before {
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());
+    }
+}
