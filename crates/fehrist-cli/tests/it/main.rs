@@ -813,3 +813,109 @@ fn s3_holds_a_registry_and_its_replica() {
     }
     check(&run_on(station.path(), &store, &["audit"]), 0);
 }
+
+/// `kill -9` an ingest at random moments, restart it each time, and check after every
+/// restart that nothing stored is damaged; in the end every record is registered
+/// once, verifies, and sits in the log once. The kill times come from a seed printed
+/// on failure, so a failing run can be repeated.
+#[test]
+fn an_ingest_killed_at_random_moments_completes_on_restart() {
+    const KILLS: usize = 8;
+    let seed = std::env::var("FEHRIST_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let mut state = seed;
+    let mut next = move || {
+        // xorshift64: enough to spread kill times, repeatable from the seed.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let var = Var::new();
+    // The fixture files under six fonds: 18 records, 30 pages, longer than any wait.
+    let batch = var.dir.path().join("batch");
+    const FONDS: u32 = 6;
+    for fond in 1..=FONDS {
+        for (from, to) in [
+            ("F-12/O-3/D-45", format!("F-{fond}/O-3/D-45")),
+            ("F-12/O-3/D-46", format!("F-{fond}/O-3/D-46")),
+            ("F-7/O-1/D-2", format!("F-{fond}/O-1/D-2")),
+        ] {
+            std::fs::create_dir_all(batch.join(&to)).unwrap();
+            for file in std::fs::read_dir(fixtures().join("batch").join(from)).unwrap() {
+                let file = file.unwrap().path();
+                std::fs::copy(&file, batch.join(&to).join(file.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let mut killed = 0;
+    for round in 0..KILLS {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fehrist"))
+            .args(["ingest", batch.to_str().unwrap()])
+            .current_dir(var.dir.path())
+            .env_remove("FEHRIST_STORE")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Anywhere in the first 3 s: key creation, OCR, sealing, storing, sequencing.
+        let wait = next() % 3000;
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        // Whatever was stored so far is whole (fixity exits 1 on any damaged object).
+        if var.store().join("records").exists() {
+            let fixity = var.run(&["fixity"]);
+            assert_eq!(
+                fixity.status.code(),
+                Some(0),
+                "seed {seed}, round {round} (killed after {wait} ms): {}",
+                stdout(&fixity)
+            );
+        }
+    }
+    assert!(
+        killed >= KILLS / 2,
+        "seed {seed}: only {killed} runs were killed"
+    );
+
+    // The same command again completes the batch.
+    let out = check(&var.run(&["ingest", batch.to_str().unwrap()]), 0);
+    assert!(out.contains("0 failed"), "seed {seed}: {out}");
+    let records: Vec<PathBuf> = std::fs::read_dir(var.store().join("records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        records.len(),
+        3 * FONDS as usize,
+        "seed {seed}: one record per file, no duplicates"
+    );
+    for fond in 1..=FONDS {
+        for code in ["O-3/D-45", "O-3/D-46", "O-1/D-2"] {
+            let code = format!("TJ-CSA/F-{fond}/{code}");
+            let out = check(&var.run(&["verify", &code]), 0);
+            assert!(
+                out.contains("intact") && out.contains("transparency log"),
+                "seed {seed}: {out}"
+            );
+        }
+    }
+    let checkpoint = check(&var.run(&["checkpoint"]), 0);
+    assert_eq!(
+        checkpoint.lines().nth(1),
+        Some((3 * FONDS).to_string().as_str()),
+        "seed {seed}: each record once in the log\n{checkpoint}"
+    );
+    check(&var.run(&["audit"]), 0);
+}
