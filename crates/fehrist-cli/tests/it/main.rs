@@ -919,3 +919,61 @@ fn an_ingest_killed_at_random_moments_completes_on_restart() {
     );
     check(&var.run(&["audit"]), 0);
 }
+
+/// Two stations, each with its own key, ingest different files into one S3 store at
+/// the same time: every record of both is registered, verifies, and is in the one log
+/// exactly once.
+#[test]
+fn two_stations_ingest_into_one_s3_store_at_once() {
+    let store = s3_prefix();
+    let stations: Vec<(tempfile::TempDir, PathBuf)> = (1..=2)
+        .map(|n| {
+            let dir = tempfile::tempdir().unwrap();
+            let batch = dir.path().join("batch");
+            for (from, to) in [
+                ("F-12/O-3/D-45", format!("F-{n}0/O-3/D-45")),
+                ("F-12/O-3/D-46", format!("F-{n}0/O-3/D-46")),
+                ("F-7/O-1/D-2", format!("F-{n}0/O-1/D-2")),
+            ] {
+                std::fs::create_dir_all(batch.join(&to)).unwrap();
+                for file in std::fs::read_dir(fixtures().join("batch").join(from)).unwrap() {
+                    let file = file.unwrap().path();
+                    std::fs::copy(&file, batch.join(&to).join(file.file_name().unwrap())).unwrap();
+                }
+            }
+            (dir, batch)
+        })
+        .collect();
+    let outputs: Vec<Output> = std::thread::scope(|scope| {
+        let runs: Vec<_> = stations
+            .iter()
+            .map(|(dir, batch)| {
+                let store = store.clone();
+                scope
+                    .spawn(move || run_on(dir.path(), &store, &["ingest", batch.to_str().unwrap()]))
+            })
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    });
+    for output in &outputs {
+        let out = check(output, 0);
+        assert!(out.contains("3 registered"), "{out}");
+    }
+    // The registry machine indexes what both stations registered.
+    let registry = tempfile::tempdir().unwrap();
+    let dir = &registry;
+    let reindexed = check(&run_on(dir.path(), &store, &["reindex"]), 0);
+    assert!(reindexed.starts_with("reindexed 6 record(s)"), "{reindexed}");
+    for n in 1..=2 {
+        for code in ["O-3/D-45", "O-3/D-46", "O-1/D-2"] {
+            let code = format!("TJ-CSA/F-{n}0/{code}");
+            let out = check(&run_on(dir.path(), &store, &["verify", &code]), 0);
+            assert!(
+                out.contains("intact") && out.contains("transparency log"),
+                "{out}"
+            );
+        }
+    }
+    let checkpoint = check(&run_on(dir.path(), &store, &["checkpoint"]), 0);
+    assert_eq!(checkpoint.lines().nth(1), Some("6"), "{checkpoint}");
+}
