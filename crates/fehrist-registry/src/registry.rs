@@ -297,15 +297,9 @@ impl Registry {
     /// Keeps a quarantine entry; an entry for the same input and reason is kept once.
     pub async fn quarantine(&self, entry: &QuarantineEntry) -> Result<Written, RegistryError> {
         let bytes = canonical_json("quarantine entry", entry)?;
-        let name = format!(
-            "{}\n{}\n{}",
-            entry.path,
-            entry.reason,
-            entry.sha256.as_ref().map(Digest::as_str).unwrap_or("")
-        );
         Ok(self
             .store
-            .put_quarantine(&sha256(name.as_bytes()), Bytes::from(bytes))
+            .put_quarantine(&quarantine_id(entry), Bytes::from(bytes))
             .await?)
     }
 
@@ -520,6 +514,18 @@ impl Registry {
         }
         Ok(FileCheck { digest, matches })
     }
+}
+
+/// What names a quarantine entry: the input, the reason and the file's digest, so the
+/// same problem met again is the same entry.
+pub(crate) fn quarantine_id(entry: &QuarantineEntry) -> Digest {
+    let name = format!(
+        "{}\n{}\n{}",
+        entry.path,
+        entry.reason,
+        entry.sha256.as_ref().map(Digest::as_str).unwrap_or("")
+    );
+    sha256(name.as_bytes())
 }
 
 /// A page's Russian words for the stemmed field: the words recognized as Russian, or

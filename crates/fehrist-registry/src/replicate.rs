@@ -6,12 +6,13 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
-use fehrist_model::Digest;
+use fehrist_model::{Digest, QuarantineEntry};
 use fehrist_seal::sha256;
 use fehrist_store::{LogLock, LogName, Store, StoreError, Written};
 use futures::{StreamExt as _, TryStreamExt as _};
 
 use crate::RegistryError;
+use crate::registry::quarantine_id;
 
 /// How many objects are copied at once.
 const CONCURRENCY: usize = 16;
@@ -106,6 +107,15 @@ pub async fn replicate(source: &Store, target: &Store) -> Result<Replication, Re
             Err(StoreError::Missing { .. }) => {}
             Err(e) => return Err(e.into()),
         }
+    }
+    for bytes in source.list_quarantine().await? {
+        // Entries are kept as they were written; a foreign one that does not parse is
+        // copied under the hash of its bytes.
+        let id = serde_json::from_slice::<QuarantineEntry>(&bytes)
+            .map(|entry| quarantine_id(&entry))
+            .unwrap_or_else(|_| sha256(&bytes));
+        let size = bytes.len();
+        report.count(target.put_quarantine(&id, bytes).await?, size);
     }
     for (id, entry) in source.list_pending().await? {
         if !target.is_pending(&id).await? {

@@ -963,7 +963,10 @@ fn two_stations_ingest_into_one_s3_store_at_once() {
     let registry = tempfile::tempdir().unwrap();
     let dir = &registry;
     let reindexed = check(&run_on(dir.path(), &store, &["reindex"]), 0);
-    assert!(reindexed.starts_with("reindexed 6 record(s)"), "{reindexed}");
+    assert!(
+        reindexed.starts_with("reindexed 6 record(s)"),
+        "{reindexed}"
+    );
     for n in 1..=2 {
         for code in ["O-3/D-45", "O-3/D-46", "O-1/D-2"] {
             let code = format!("TJ-CSA/F-{n}0/{code}");

@@ -551,6 +551,12 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
         station.registry.quarantined().await.unwrap().len(),
         problems.len()
     );
+    // A replica holds the quarantine too.
+    let copy = Store::in_memory();
+    fehrist_registry::replicate(station.registry.store(), &copy)
+        .await
+        .unwrap();
+    assert_eq!(copy.list_quarantine().await.unwrap().len(), problems.len());
     // No original was moved or altered.
     for (path, bytes) in before {
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{}", path.display());
