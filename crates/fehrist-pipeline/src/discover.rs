@@ -132,17 +132,24 @@ fn read_inventory(
     problems: &mut Vec<InputProblem>,
 ) -> Result<BTreeMap<RefCode, InventoryEntry>, PipelineError> {
     let path = root.join("inventory.csv");
+    match std::fs::read(&path) {
+        Ok(text) => Ok(parse_inventory(&text, archive, problems)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(source) => Err(PipelineError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// The rows of an `inventory.csv`; a bad row is a problem naming its line, and the
+/// rest are read.
+pub fn parse_inventory(
+    text: &[u8],
+    archive: &str,
+    problems: &mut Vec<InputProblem>,
+) -> BTreeMap<RefCode, InventoryEntry> {
     let mut entries = BTreeMap::new();
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(entries),
-        Err(source) => {
-            return Err(PipelineError::Read {
-                path: path.display().to_string(),
-                source,
-            });
-        }
-    };
     let problem = |line: u64, error: InputError| InputProblem {
         path: format!("inventory.csv:{line}"),
         record: None,
@@ -150,12 +157,12 @@ fn read_inventory(
     };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(text.as_slice());
+        .from_reader(text);
     let headers = match reader.headers() {
         Ok(headers) => headers.clone(),
         Err(source) => {
             problems.push(problem(1, InputError::InventoryRow { source }));
-            return Ok(entries);
+            return entries;
         }
     };
     const COLUMNS: &[&str] = &[
@@ -183,7 +190,7 @@ fn read_inventory(
                 column: String::new(),
             },
         ));
-        return Ok(entries);
+        return entries;
     }
     for row in reader.records() {
         let row = match row {
@@ -250,7 +257,7 @@ fn read_inventory(
             problems.push(problem(line, InputError::DuplicateRow { ref_code: code }));
         }
     }
-    Ok(entries)
+    entries
 }
 
 /// Walks a batch folder and groups its scans into records.

@@ -14,7 +14,9 @@ mod ingest;
 mod publish;
 mod settings;
 
-pub use discover::{Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover};
+pub use discover::{
+    Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover, parse_inventory,
+};
 pub use ingest::{
     IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339,
 };

@@ -33,7 +33,7 @@ impl BatchSettings {
     pub fn read(batch: &Path) -> Result<Self, PipelineError> {
         let path = batch.join("batch.toml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|source| PipelineError::BatchToml {
+            Ok(text) => Self::parse(&text).map_err(|source| PipelineError::BatchToml {
                 path: path.display().to_string(),
                 source,
             }),
@@ -43,6 +43,11 @@ impl BatchSettings {
                 source,
             }),
         }
+    }
+
+    /// Settings from the text of a `batch.toml`; unknown keys are refused.
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// These settings with every key `over` sets replaced.
