@@ -814,6 +814,21 @@ fn s3_holds_a_registry_and_its_replica() {
     check(&run_on(station.path(), &store, &["audit"]), 0);
 }
 
+/// The three fixture files (five pages) under fond `fond` of `batch`.
+fn copy_fixture_files(batch: &Path, fond: u32) {
+    for (from, to) in [
+        ("F-12/O-3/D-45", format!("F-{fond}/O-3/D-45")),
+        ("F-12/O-3/D-46", format!("F-{fond}/O-3/D-46")),
+        ("F-7/O-1/D-2", format!("F-{fond}/O-1/D-2")),
+    ] {
+        std::fs::create_dir_all(batch.join(&to)).unwrap();
+        for file in std::fs::read_dir(fixtures().join("batch").join(from)).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, batch.join(&to).join(file.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 /// `kill -9` an ingest at random moments, restart it each time, and check after every
 /// restart that nothing stored is damaged; in the end every record is registered
 /// once, verifies, and sits in the log once. The kill times come from a seed printed
@@ -843,17 +858,7 @@ fn an_ingest_killed_at_random_moments_completes_on_restart() {
     let batch = var.dir.path().join("batch");
     const FONDS: u32 = 6;
     for fond in 1..=FONDS {
-        for (from, to) in [
-            ("F-12/O-3/D-45", format!("F-{fond}/O-3/D-45")),
-            ("F-12/O-3/D-46", format!("F-{fond}/O-3/D-46")),
-            ("F-7/O-1/D-2", format!("F-{fond}/O-1/D-2")),
-        ] {
-            std::fs::create_dir_all(batch.join(&to)).unwrap();
-            for file in std::fs::read_dir(fixtures().join("batch").join(from)).unwrap() {
-                let file = file.unwrap().path();
-                std::fs::copy(&file, batch.join(&to).join(file.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_fixture_files(&batch, fond);
     }
     let mut killed = 0;
     for round in 0..KILLS {
@@ -930,17 +935,7 @@ fn two_stations_ingest_into_one_s3_store_at_once() {
         .map(|n| {
             let dir = tempfile::tempdir().unwrap();
             let batch = dir.path().join("batch");
-            for (from, to) in [
-                ("F-12/O-3/D-45", format!("F-{n}0/O-3/D-45")),
-                ("F-12/O-3/D-46", format!("F-{n}0/O-3/D-46")),
-                ("F-7/O-1/D-2", format!("F-{n}0/O-1/D-2")),
-            ] {
-                std::fs::create_dir_all(batch.join(&to)).unwrap();
-                for file in std::fs::read_dir(fixtures().join("batch").join(from)).unwrap() {
-                    let file = file.unwrap().path();
-                    std::fs::copy(&file, batch.join(&to).join(file.file_name().unwrap())).unwrap();
-                }
-            }
+            copy_fixture_files(&batch, n * 10);
             (dir, batch)
         })
         .collect();
