@@ -19,23 +19,9 @@ trap 'rm -rf "$work"' EXIT
 cargo build --release -q -p fehrist-cli --manifest-path "$here/Cargo.toml"
 fehrist="$here/target/release/fehrist"
 
-# COPIES copies of the fixture batch under other fond numbers: the same pages, but
-# distinct records, so every copy is read again rather than recognized as registered.
+. "$here/benches/fixture-copies.sh"
 batch="$work/batch"
-mkdir -p "$batch"
-cp "$here/fixtures/batch/batch.toml" "$batch/"
-echo "ref_code,languages" > "$batch/inventory.csv"
-pages="$work/pages.tsv"   # file, languages, ground truth, fehrist ref code and sheet
-: > "$pages"
-for n in $(seq 1 "$copies"); do
-  for f in F-12/O-3/D-45 F-12/O-3/D-46 F-7/O-1/D-2; do
-    target="$batch/F-$n${f#F-}"
-    mkdir -p "$target"
-    cp "$here/fixtures/batch/$f"/* "$target/"
-    langs=$(awk -F, -v code="$f" '$1 == code { print $5 }' "$here/fixtures/batch/inventory.csv")
-    echo "F-$n${f#F-},$langs" >> "$batch/inventory.csv"
-  done
-done
+fixture_copies "$batch" "$copies"
 total=$(( copies * 5 ))
 
 echo "pages: $total (the 5 fixture pages × $copies), cores: $cores"

@@ -17,24 +17,12 @@ cargo build --release -q -p fehrist-cli --manifest-path "$here/Cargo.toml"
 fehrist="$here/target/release/fehrist"
 
 # Copies of the five fixture pages (three files) under as many fonds as it takes.
+. "$here/benches/fixture-copies.sh"
 batch="$work/batch"
-mkdir -p "$batch"
-cp "$here/fixtures/batch/batch.toml" "$batch/"
-echo "ref_code,languages" > "$batch/inventory.csv"
-n=0
-made=0
-while [ "$made" -lt "$pages" ]; do
-  n=$((n + 1))
-  for f in F-12/O-3/D-45 F-12/O-3/D-46 F-7/O-1/D-2; do
-    target="$batch/F-$n/${f#F-*/}"
-    mkdir -p "$target"
-    cp "$here/fixtures/batch/$f"/* "$target/"
-    langs=$(awk -F, -v code="$f" '$1 == code { print $5 }' "$here/fixtures/batch/inventory.csv")
-    echo "F-$n/${f#F-*/},$langs" >> "$batch/inventory.csv"
-  done
-  made=$((made + 5))
-done
-echo "pages: $made ($n copies of the 5 fixture pages), cores: $cores"
+copies=$(( (pages + 4) / 5 ))
+fixture_copies "$batch" "$copies"
+made=$(( copies * 5 ))
+echo "pages: $made ($copies copies of the 5 fixture pages), cores: $cores"
 
 eval "$("$here/.ci/garage" start "$garage_dir")"
 run() { # label, store URL
