@@ -9,8 +9,8 @@ use clap::Args;
 use fehrist_model::{AccessLevel, RecordId, RefCode};
 use fehrist_ocr::{OcrEngine, Tesseract};
 use fehrist_pipeline::{
-    BatchSettings, InputProblem, Progress, RecordOutcome, Settings, discover, ingest as run_ingest,
-    now_rfc3339,
+    BatchSettings, Concurrency, InputProblem, Progress, RecordOutcome, Settings, discover,
+    ingest as run_ingest, now_rfc3339,
 };
 use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
 use fehrist_registry::{error_chain as chain, load_or_create_station_key};
@@ -48,6 +48,10 @@ pub struct IngestArgs {
     /// OCR worker threads (default: one per core).
     #[arg(long)]
     workers: Option<usize>,
+    /// Pages held in memory at once, from reading a file's scans to registering it
+    /// (default: four per worker). A file with more pages is worked on alone.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pages_in_flight: Option<u32>,
 }
 
 /// A progress bar on standard error counting `unit`; hidden for --json (and, by
@@ -139,12 +143,22 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut concurrency = Concurrency::with_workers(workers);
+    if let Some(pages) = args.pages_in_flight {
+        concurrency.pages_in_flight = pages;
+    }
     let bar = progress_bar("pages", json);
     bar.enable_steady_tick(Duration::from_millis(250));
     let progress = Bar { bar, quiet: json };
     let engine: Arc<dyn OcrEngine> = Arc::new(Tesseract::default());
     let report = run_ingest(
-        &registry, &key, engine, discovery, &settings, workers, &progress,
+        &registry,
+        &key,
+        engine,
+        discovery,
+        &settings,
+        concurrency,
+        &progress,
     )
     .await?;
     progress.bar.finish_and_clear();

@@ -261,6 +261,37 @@ pub fn parse_inventory(
 }
 
 /// Walks a batch folder and groups its scans into records.
+/// Names that differ only in letter case would overwrite each other on a
+/// case-insensitive disk and leave the sheet order to chance: every such file is a
+/// problem, and its record is not ingested.
+fn refuse_case_collisions(
+    scans: &mut BTreeMap<RefCode, Vec<ScanFile>>,
+    problems: &mut Vec<InputProblem>,
+) {
+    let mut by_folded: BTreeMap<String, Vec<(&RefCode, &str)>> = BTreeMap::new();
+    for (code, files) in scans.iter() {
+        for file in files {
+            by_folded
+                .entry(file.relative.to_lowercase())
+                .or_default()
+                .push((code, &file.relative));
+        }
+    }
+    let mut refused = std::collections::BTreeSet::new();
+    for group in by_folded.values().filter(|group| group.len() > 1) {
+        for (n, (code, relative)) in group.iter().enumerate() {
+            let other = group[if n == 0 { 1 } else { 0 }].1.to_owned();
+            problems.push(InputProblem {
+                path: (*relative).to_owned(),
+                record: Some((*code).clone()),
+                error: InputError::CaseCollision { other },
+            });
+            refused.insert((*code).clone());
+        }
+    }
+    scans.retain(|code, _| !refused.contains(code));
+}
+
 pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> {
     let mut problems = Vec::new();
     let inventory = read_inventory(root, archive, &mut problems)?;
@@ -336,6 +367,7 @@ pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> 
             error: InputError::NoScans,
         });
     }
+    refuse_case_collisions(&mut scans, &mut problems);
     let records = scans
         .into_iter()
         .map(|(ref_code, mut scans)| {

@@ -464,18 +464,43 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
-/// Ingests discovered records with `workers` OCR threads, registering each with the
-/// station key. Records already registered are recognized from their masters' hashes
-/// and skipped before OCR; the index is committed at the end.
+/// How much of a batch is worked on at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concurrency {
+    /// OCR threads, each reading one page at a time.
+    pub workers: usize,
+    /// Pages whose masters and results are held in memory, from loading a record's
+    /// files until it is registered. A record with more pages than this is worked on
+    /// alone. Memory grows with this bound, not with the batch.
+    pub pages_in_flight: u32,
+}
+
+impl Concurrency {
+    /// `workers` threads with enough pages in flight to keep them busy across record
+    /// boundaries.
+    pub fn with_workers(workers: usize) -> Self {
+        let workers = workers.max(1);
+        Concurrency {
+            workers,
+            pages_in_flight: u32::try_from(workers * 4).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Ingests discovered records on `concurrency.workers` OCR threads, registering each
+/// with the station key. Records already registered are recognized from their masters'
+/// hashes and skipped before OCR; the index is committed at the end.
 pub async fn ingest(
     registry: &Registry,
     key: &StationKey,
     engine: Arc<dyn OcrEngine>,
     discovery: Discovery,
     settings: &Settings,
-    workers: usize,
+    concurrency: Concurrency,
     progress: &dyn Progress,
 ) -> Result<IngestReport, PipelineError> {
+    let workers = concurrency.workers.max(1);
+    let page_limit = concurrency.pages_in_flight.max(1);
     let started = Instant::now();
     let root = discovery.root.clone();
     let mut report = IngestReport::default();
@@ -514,7 +539,7 @@ pub async fn ingest(
         }
     }
 
-    let pool = WorkerPool::start(Arc::clone(&engine), workers.max(1))?;
+    let pool = WorkerPool::start(Arc::clone(&engine), workers)?;
     let cx = Context {
         registry,
         engine: &*engine,
@@ -524,16 +549,34 @@ pub async fn ingest(
         bad_languages: &bad_languages,
         expected_pages: &expected_pages,
     };
-    // Several records are in flight so workers stay busy across record boundaries;
-    // registering happens in batch order.
-    let mut prepared = futures::stream::iter(&discovery.records)
-        .map(|record| {
-            let cx = &cx;
-            async move { (record, prepare(cx, record).await) }
+    // Several records are in flight so workers stay busy across record boundaries,
+    // as many as their pages fit under the bound. Permits are taken one record after
+    // another in batch order, so an earlier record never waits on a later one, and are
+    // given back once the record is registered.
+    let permits = Arc::new(tokio::sync::Semaphore::new(page_limit as usize));
+    let prepared = futures::stream::iter(&discovery.records)
+        .then(|record| {
+            let permits = Arc::clone(&permits);
+            let pages = expected_pages.get(&record.ref_code).copied().unwrap_or(1);
+            async move {
+                let held = permits.acquire_many_owned(pages.clamp(1, page_limit)).await;
+                (record, held)
+            }
         })
-        .buffered(workers.max(1) + 1);
+        .map(|(record, held)| {
+            let cx = &cx;
+            async move {
+                let outcome = match &held {
+                    Ok(_) => prepare(cx, record).await,
+                    Err(_) => Err(PipelineError::Workers),
+                };
+                (record, held, outcome)
+            }
+        })
+        .buffered(page_limit as usize);
+    let mut prepared = Box::pin(prepared);
     let mut result = Ok(());
-    while let Some((record, outcome)) = prepared.next().await {
+    while let Some((record, _held, outcome)) = prepared.next().await {
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(e) => {

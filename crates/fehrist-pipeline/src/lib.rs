@@ -18,7 +18,8 @@ pub use discover::{
     Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover, parse_inventory,
 };
 pub use ingest::{
-    IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, ingest, now_rfc3339,
+    Concurrency, IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, ingest,
+    now_rfc3339,
 };
 pub use publish::{PublishError, record_pdf};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
@@ -68,6 +69,8 @@ pub enum InputError {
     PathOutside,
     #[error("not inside an F-n/O-n/D-n folder or a path listed in inventory.csv")]
     OutsideFileFolder,
+    #[error("the name differs from {other} only in letter case; which is the sheet is unclear")]
+    CaseCollision { other: String },
     #[error(transparent)]
     RefCode(fehrist_model::RefCodeError),
     #[error(transparent)]

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use fehrist_index::SearchIndex;
 use fehrist_model::RefCode;
 use fehrist_ocr::{OcrEngine, Tesseract, character_error_rate};
-use fehrist_pipeline::{BatchSettings, IngestReport, NoProgress, Settings, discover, ingest};
+use fehrist_pipeline::{
+    BatchSettings, Concurrency, IngestReport, NoProgress, Settings, discover, ingest,
+};
 use fehrist_registry::Registry;
 use fehrist_seal::StationKey;
 use fehrist_store::Store;
@@ -43,7 +45,11 @@ async fn run(station: &Station, batch: &Path) -> IngestReport {
         engine,
         discovery,
         &settings,
-        2,
+        // One page in flight: records of two pages are worked on alone, one by one.
+        Concurrency {
+            workers: 2,
+            pages_in_flight: 1,
+        },
         &NoProgress,
     )
     .await
@@ -501,6 +507,9 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
     // Good files: a PNG named .jpg (formats are told by content), and odd names.
     write("F-1/O-1/D-12/0001.jpg", &png);
     write("F-1/O-1/D-13/скан 0001 (копия) ҷ.png", &png);
+    // Two names for one sheet, told apart only by letter case: neither is guessed at.
+    write("F-1/O-1/D-15/0001.png", &png);
+    write("F-1/O-1/D-15/0001.PNG", &png);
     std::fs::write(
         root.join("inventory.csv"),
         "ref_code,path\nF-1/O-1/D-14,../../etc\n",
@@ -519,6 +528,14 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
         ("F-1/O-1/D-10/huge.tif", "over the 1073741824-byte limit"),
         ("F-1/O-1/D-11/0001.png", "outside the batch folder"),
         ("inventory.csv:2", "climbs out of the batch folder"),
+        (
+            "F-1/O-1/D-15/0001.PNG",
+            "differs from F-1/O-1/D-15/0001.png only in letter case",
+        ),
+        (
+            "F-1/O-1/D-15/0001.png",
+            "differs from F-1/O-1/D-15/0001.PNG only in letter case",
+        ),
     ]);
     for (path, why) in &expected {
         assert!(
