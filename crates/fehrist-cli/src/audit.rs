@@ -25,7 +25,7 @@ pub async fn record(
     target: String,
     outcome: AuditOutcome,
 ) -> anyhow::Result<()> {
-    let mut registry = paths.open_registry()?;
+    let mut registry = paths.open_registry().await?;
     paths.ensure_registry_key(&mut registry).await?;
     let event = AuditEvent {
         event_version: AUDIT_EVENT_VERSION,
@@ -56,7 +56,7 @@ pub struct AuditArgs {
 }
 
 pub async fn audit(paths: &Paths, args: AuditArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let trail = registry.audit_trail().await?;
     let mut events: Vec<&(u64, AuditEvent)> = trail
         .events

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use fehrist_index::SearchRequest;
 use fehrist_model::{AccessLevel, RecordId, RefCode};
 use fehrist_ocr::{OcrEngine, Tesseract};
 use fehrist_pipeline::{
@@ -125,7 +126,7 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     let settings = Settings::resolve(given, &default_archive(), &operator, &hostname())?;
     let discovery = discover(folder, &settings.archive)?;
 
-    let mut registry = paths.open_registry()?;
+    let mut registry = paths.open_registry().await?;
     let (key, created) = paths.station_key(&registry, &settings.station).await?;
     if created && !json {
         eprintln!(
@@ -243,35 +244,132 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Words to find (all must match); "quoted phrases", OR, -word and prefix* work too.
+    /// Words to find (all must match); "quoted phrases", OR, -word, prefix* and
+    /// fuzzy~1 work too. Empty: every page within the filters.
+    #[arg(default_value = "")]
     pub query: String,
     /// At most this many pages.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// Skip this many pages first (the next page of results).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Only this fond: TJ-CSA/F-12.
+    #[arg(long)]
+    fond: Option<String>,
+    /// Only this inventory: TJ-CSA/F-12/O-3.
+    #[arg(long)]
+    inventory: Option<String>,
+    /// Only this document type (as the inventory names it).
+    #[arg(long = "type")]
+    document_type: Option<String>,
+    /// Only records of this pipeline: executive-documents, civil-registry, …
+    #[arg(long)]
+    pipeline: Option<String>,
+    /// Only pages in this language: tgk, rus, uzb_cyrl, eng.
+    #[arg(long)]
+    language: Option<String>,
+    /// Only these access levels, comma-separated: open,internal.
+    #[arg(long, value_delimiter = ',')]
+    access: Vec<AccessLevel>,
+    /// Only records whose court is exactly this.
+    #[arg(long)]
+    court: Option<String>,
+    /// Only records with an amount in this currency (ISO 4217: TJS, USD, …).
+    #[arg(long)]
+    currency: Option<String>,
+    /// Only records with exactly this case number.
+    #[arg(long)]
+    case_number: Option<String>,
+    /// Only records naming this person, in Tajik or Russian spelling.
+    #[arg(long)]
+    name: Option<String>,
+    /// Only records with a date on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = day_number)]
+    from: Option<u64>,
+    /// Only records with a date on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = day_number)]
+    to: Option<u64>,
+    /// Only records with an amount of at least this much.
+    #[arg(long)]
+    amount_min: Option<f64>,
+    /// Only records with an amount of at most this much.
+    #[arg(long)]
+    amount_max: Option<f64>,
+    /// Also count matching pages per document type, court, currency, pipeline,
+    /// language, access level and fond.
+    #[arg(long)]
+    facets: bool,
+}
+
+/// `2024-03-12` as 20240312.
+fn day_number(text: &str) -> Result<u64, String> {
+    let valid = text.len() == 10
+        && text.as_bytes()[4] == b'-'
+        && text.as_bytes()[7] == b'-'
+        && text.chars().filter(char::is_ascii_digit).count() == 8;
+    if !valid {
+        return Err(format!("{text:?} should be a day, YYYY-MM-DD"));
+    }
+    text.replace('-', "")
+        .parse()
+        .map_err(|_| format!("{text:?} is not a day"))
 }
 
 pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
-    let hits = registry.search(&args.query, args.limit)?;
+    let registry = paths.open_registry().await?;
+    let request = SearchRequest {
+        query: args.query.clone(),
+        fond: args.fond,
+        inventory: args.inventory,
+        document_type: args.document_type,
+        pipeline: args.pipeline,
+        language: args.language,
+        court: args.court,
+        currency: args.currency,
+        case_number: args.case_number,
+        name: args.name,
+        access: args.access,
+        dates_from: args.from,
+        dates_to: args.to,
+        amount_from: args.amount_min,
+        amount_to: args.amount_max,
+        offset: args.offset,
+        limit: args.limit,
+    };
+    let found = registry.search_with(&request)?;
+    let hits = &found.hits;
     if json {
-        print_json(&json!(
-            hits.iter()
-                .map(|hit| json!({
+        let hits_json: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|hit| {
+                json!({
                     "record_id": hit.record_id.as_str(),
                     "ref_code": hit.ref_code.to_string(),
                     "page": hit.sheet,
                     "score": hit.score,
                     "snippet": hit.snippet,
                     "highlights": hit.highlights,
-                }))
-                .collect::<Vec<_>>()
-        ))?;
+                })
+            })
+            .collect();
+        if args.facets {
+            print_json(&json!({
+                "total": found.total,
+                "hits": hits_json,
+                "facets": found.facets.iter().map(|(name, values)| {
+                    (name.clone(), json!(values.iter().map(|(v, n)| json!({"value": v, "pages": n})).collect::<Vec<_>>()))
+                }).collect::<serde_json::Map<String, serde_json::Value>>(),
+            }))?;
+        } else {
+            print_json(&json!(hits_json))?;
+        }
     } else {
         let mut text = String::new();
         for (n, hit) in hits.iter().enumerate() {
             text.push_str(&format!(
                 "{}. {}  page {}  record {}  score {:.2}\n   {}\n",
-                n + 1,
+                args.offset + n + 1,
                 hit.ref_code,
                 hit.sheet,
                 hit.record_id,
@@ -281,6 +379,19 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
         }
         if hits.is_empty() {
             text.push_str(&format!("no page matches {:?}\n", args.query));
+        } else if found.total > args.offset + hits.len() {
+            text.push_str(&format!(
+                "{} of {} pages shown (--offset {} for more)\n",
+                hits.len(),
+                found.total,
+                args.offset + hits.len()
+            ));
+        }
+        if args.facets {
+            for (name, values) in &found.facets {
+                let counts: Vec<String> = values.iter().map(|(v, n)| format!("{v} {n}")).collect();
+                text.push_str(&format!("{name:<14} {}\n", counts.join(", ")));
+            }
         }
         print(&text)?;
     }
@@ -313,6 +424,14 @@ async fn resolve(
     Ok((registry.records_with_ref_code(&code).await?, code.sheet()))
 }
 
+/// The newest version of a record named by id or reference code.
+pub async fn resolve_record(
+    registry: &Registry,
+    name: &str,
+) -> anyhow::Result<Option<StoredRecord>> {
+    Ok(resolve(registry, name).await?.0.into_iter().next())
+}
+
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A record id or a reference code (TJ-CSA/F-12/O-3/D-45, or .../L-2 for one sheet).
@@ -332,8 +451,57 @@ pub struct ShowArgs {
     page: Option<u32>,
 }
 
+/// Each field's value(s), with the sheet, confidence and origin of each.
+fn fields_text(manifest: &fehrist_model::Manifest) -> String {
+    use fehrist_model::{FieldOrigin, FieldValue};
+    let source = |field: &str| {
+        manifest
+            .field_sources
+            .iter()
+            .find(|s| s.field == field)
+            .map(|s| match s.origin {
+                FieldOrigin::Extracted => match s.span {
+                    Some(at) => format!(
+                        "L-{} chars {}–{}, confidence {}",
+                        at.sheet, at.start, at.end, s.confidence
+                    ),
+                    None => format!("confidence {}", s.confidence),
+                },
+                FieldOrigin::Edited => {
+                    format!("edited by {}", s.editor.as_deref().unwrap_or("?"))
+                }
+            })
+            .unwrap_or_default()
+    };
+    let mut text = String::new();
+    for (name, value) in &manifest.fields {
+        let values: Vec<(String, String)> = match value {
+            FieldValue::Text(value) => vec![(value.clone(), source(name))],
+            FieldValue::Texts(values) => values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), source(&format!("{name}/{i}"))))
+                .collect(),
+            FieldValue::Amounts(amounts) => amounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    (
+                        format!("{} {}", a.value, a.currency),
+                        source(&format!("{name}/{i}")),
+                    )
+                })
+                .collect(),
+        };
+        for (value, source) in values {
+            text.push_str(&format!("  {name:<19} {value}  ({source})\n"));
+        }
+    }
+    text
+}
+
 pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let (records, sheet) = resolve(&registry, &args.record).await?;
     let Some(record) = records.first() else {
         eprintln!("fehrist: {} is not registered", args.record);
@@ -400,6 +568,8 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
     if json {
         print_json(&json!({
             "manifest": manifest,
+            "fields": manifest.fields,
+            "field_sources": manifest.field_sources,
             "signature": record.signature,
             "other_versions": records[1..].iter().map(|r| r.manifest.record_id.as_str()).collect::<Vec<_>>(),
         }))?;
@@ -441,6 +611,10 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         record.signature.key_id,
         record.signature.key_name,
     ));
+    if !manifest.fields.is_empty() {
+        text.push_str("fields\n");
+        text.push_str(&fields_text(manifest));
+    }
     text.push_str("sheets\n");
     for page in manifest
         .pages
@@ -646,7 +820,7 @@ fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyh
 
 async fn verify_since(paths: &Paths, old: &std::path::Path, json: bool) -> anyhow::Result<Answer> {
     let note = std::fs::read(old).with_context(|| format!("reading {}", shown(old)))?;
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     match registry.prove_consistency(&note).await {
         Ok(consistency) => {
             if json {
@@ -680,7 +854,7 @@ pub struct EvidenceArgs {
 }
 
 pub async fn evidence(paths: &Paths, args: EvidenceArgs) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let (records, _) = resolve(&registry, &args.record).await?;
     let Some(record) = records.first() else {
         eprintln!("fehrist: {} is not registered", args.record);
@@ -692,7 +866,7 @@ pub async fn evidence(paths: &Paths, args: EvidenceArgs) -> anyhow::Result<Answe
 }
 
 pub async fn checkpoint(paths: &Paths) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     match registry.current_checkpoint().await? {
         Some(current) => {
             print(&String::from_utf8_lossy(&current.note))?;
@@ -765,7 +939,7 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
             args.file.is_none(),
             "{target} is not an evidence bundle, so it takes no second file"
         );
-        let registry = paths.open_registry()?;
+        let registry = paths.open_registry().await?;
         let check = registry.verify_file(&bytes).await?;
         let intact = !check.matches.is_empty() && check.matches.iter().all(|(c, _)| c.is_intact());
         if json {
@@ -815,7 +989,7 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
         return Ok(if intact { Answer::Yes } else { Answer::No });
     }
 
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     // A record id goes to the checker as it is: its manifest may be too damaged to read.
     let ids: Vec<RecordId> = match target.parse::<RecordId>() {
         Ok(id) => vec![id],
@@ -855,7 +1029,7 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
 }
 
 pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let (count, failed) = registry.reindex().await?;
     if json {
         print_json(&json!({
@@ -881,7 +1055,7 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
 }
 
 pub async fn quarantine(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let entries = registry.quarantined().await?;
     if json {
         print_json(&json!(entries))?;
@@ -914,7 +1088,7 @@ pub struct ReplicateArgs {
 }
 
 pub async fn replicate(paths: &Paths, args: ReplicateArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let target = fehrist_store::Store::open(&args.to)
         .with_context(|| format!("cannot open the target store {}", args.to))?;
     anyhow::ensure!(
@@ -950,7 +1124,7 @@ pub struct FixityArgs {
 }
 
 pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Result<Answer> {
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let bar = progress_bar("records", json);
     let report = registry
         .fixity(now_rfc3339, |_, total| {

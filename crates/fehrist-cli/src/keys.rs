@@ -80,7 +80,7 @@ pub async fn keys(
                 "{} exists already; use `fehrist keys rotate`",
                 file.display()
             );
-            let registry = paths.open_registry()?;
+            let registry = paths.open_registry().await?;
             let (key, _) =
                 load_or_create_station_key(file, &name.unwrap_or_else(|| default_name(role)))?;
             registry.publish_key(&key).await?;
@@ -103,7 +103,7 @@ pub async fn keys(
             let retired = PathBuf::from(format!("{}.{}.retired", file.display(), old.id()));
             std::fs::rename(file, &retired)
                 .with_context(|| format!("retiring {}", file.display()))?;
-            let registry = paths.open_registry()?;
+            let registry = paths.open_registry().await?;
             let (new, _) = load_or_create_station_key(file, old.name())?;
             registry.publish_key(&new).await?;
             print(&format!(
@@ -148,7 +148,7 @@ async fn list(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
             file.display().to_string(),
         ));
     }
-    let registry = paths.open_registry()?;
+    let registry = paths.open_registry().await?;
     let published = registry.store().list_keys().await?;
     if json {
         print_json(&json!({

@@ -5,6 +5,9 @@
 
 mod audit;
 mod commands;
+mod describe;
+mod edit;
+mod html;
 mod keys;
 mod output;
 mod station;
@@ -68,6 +71,14 @@ enum Command {
     /// Copy every object the target store lacks (a backup or second site), re-hashing
     /// each blob; run it again to resume or to bring the copy up to date.
     Replicate(commands::ReplicateArgs),
+    /// The digital passport of a fond, computed from the registry: inventories, files,
+    /// sheets, dates, languages, access levels, OCR confidence, progress.
+    Passport(describe::PassportArgs),
+    /// Digitization KPIs: pages and records per day, archive, pipeline and station,
+    /// quarantined inputs, OCR confidence, backlog against declared extents.
+    Report(describe::ReportArgs),
+    /// Correct a record's extracted fields: a new signed version, never an overwrite.
+    Edit(edit::EditArgs),
 }
 
 impl Command {
@@ -88,6 +99,9 @@ impl Command {
             Command::Reindex => ("reindex", "admin", "index".to_owned()),
             Command::Replicate(args) => ("replicate", "admin", args.to.clone()),
             Command::Quarantine => ("quarantine", "archivist", "quarantine".to_owned()),
+            Command::Passport(args) => ("passport", "reader", args.fond.clone()),
+            Command::Report(_) => ("report", "admin", "kpis".to_owned()),
+            Command::Edit(args) => ("edit", "archivist", args.record.clone()),
         })
     }
 }
@@ -148,6 +162,9 @@ fn main() -> ExitCode {
             Command::Reindex => commands::reindex(&paths, cli.json).await,
             Command::Replicate(args) => commands::replicate(&paths, args, cli.json).await,
             Command::Quarantine => commands::quarantine(&paths, cli.json).await,
+            Command::Passport(args) => describe::passport(&paths, args, cli.json).await,
+            Command::Report(args) => describe::report(&paths, args, cli.json).await,
+            Command::Edit(args) => edit::edit(&paths, args, cli.json).await,
         }
     });
     // Every action on the registry is written to the audit log, whatever its outcome.

@@ -40,7 +40,8 @@ impl Paths {
 
     /// Opens the store and index, trusting the keys this machine holds; the registry
     /// key, if here, makes this machine the log's sequencer.
-    pub fn open_registry(&self) -> anyhow::Result<Registry> {
+    /// An index written by another version of Fehrist is rebuilt from the store here.
+    pub async fn open_registry(&self) -> anyhow::Result<Registry> {
         let store = Store::open(&self.store)
             .with_context(|| format!("opening the store {}", self.store))?;
         let index = SearchIndex::open(&self.index)?;
@@ -56,6 +57,18 @@ impl Paths {
         for retired in self.retired_keys() {
             let (key, _) = load_or_create_station_key(&retired, "unused")?;
             registry.trust(key.verifier());
+        }
+        if registry.index_was_emptied() {
+            eprintln!("fehrist: the search index was made by another version; rebuilding it");
+            let (indexed, failed) = registry.reindex().await?;
+            eprintln!(
+                "fehrist: {indexed} record(s) indexed again{}",
+                if failed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} could not be read (see fixity)", failed.len())
+                }
+            );
         }
         Ok(registry)
     }

@@ -26,6 +26,26 @@ pub fn normalize_word(word: &str) -> String {
         .collect()
 }
 
+/// A name's words as they are searched: normalized, then Tajik and Uzbek letters
+/// written the way Russian transliterates them (`ҷ`→`дж`, `ҳ`→`х`, `қ`→`к`, `ғ`→`г`,
+/// `ӣ`→`и`, `ӯ`/`ў`→`у`), so `Раҷабов` finds `Раджабов` and `Ҳакимов` `Хакимов`.
+pub fn name_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in normalize_word(name).chars() {
+        match c {
+            'ҷ' => key.push_str("дж"),
+            'ҳ' => key.push('х'),
+            'қ' => key.push('к'),
+            'ғ' => key.push('г'),
+            'ӣ' => key.push('и'),
+            'ӯ' | 'ў' => key.push('у'),
+            c if c.is_alphanumeric() => key.push(c),
+            _ => key.push(' '),
+        }
+    }
+    key.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ArchiveTokenizer {
     token: Token,
@@ -124,6 +144,15 @@ mod tests {
         check(decomposed, &["кӯҳистонӣ", "мактаб"]);
         let first = &tokens(decomposed)[0];
         assert_eq!(&decomposed[first.1..first.2], "ку\u{0304}ҳистони\u{0304}");
+    }
+
+    #[test]
+    fn names_match_across_tajik_and_russian_spelling() {
+        assert_eq!(name_key("Раҷабов Ҷамшед"), name_key("РАДЖАБОВ  Джамшед"));
+        assert_eq!(name_key("Ҳакимова Шаҳноза"), "хакимова шахноза");
+        assert_eq!(name_key("Сӯҳроб Фирдавсӣ"), "сухроб фирдавси");
+        assert_eq!(name_key("Ўринов, Ғафур"), "уринов гафур");
+        assert_ne!(name_key("Каримов"), name_key("Каримова"));
     }
 
     #[test]

@@ -2,17 +2,19 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use fehrist_model::{AccessLevel, Digest, RecordId, RefCode};
-use tantivy::collector::TopDocs;
-use tantivy::query::{QueryParser, TermQuery};
+use std::ops::Bound;
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::{ArchiveTokenizer, IndexError};
+use crate::{ArchiveTokenizer, IndexError, name_key};
 
 const ARCHIVE_ANALYZER: &str = "fehrist_archive";
 const RUSSIAN_ANALYZER: &str = "fehrist_russian";
@@ -35,6 +37,73 @@ pub struct PageDoc {
     /// The page's Russian words, in order, indexed again with Russian stemming; empty
     /// when it has none (Tajik and Uzbek words are never stemmed as Russian).
     pub russian: String,
+    /// The pipeline the record went through (its archive category).
+    pub pipeline: String,
+    pub facts: RecordFacts,
+}
+
+/// What a record's extracted fields add to each of its pages, for filters and facets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordFacts {
+    pub court: Option<String>,
+    /// ISO 4217 codes of its amounts.
+    pub currencies: Vec<String>,
+    pub case_numbers: Vec<String>,
+    /// Names of persons (claimant, debtor, persons), found across spellings.
+    pub names: Vec<String>,
+    /// Days it names (and its passport dates), as `yyyymmdd`.
+    pub dates: Vec<u64>,
+    /// Its sums of money, whatever the currency.
+    pub amounts: Vec<f64>,
+}
+
+/// The facets every search counts: for each, matching pages per value.
+pub const FACETS: &[&str] = &[
+    "document_type",
+    "court",
+    "currency",
+    "pipeline",
+    "language",
+    "access",
+    "fond",
+];
+
+/// A search: words (tantivy's syntax: `"phrases"`, `OR`, `-word`, `word*`, `word~1`)
+/// within filters, one page of results.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchRequest {
+    pub query: String,
+    /// `TJ-CSA/F-12`
+    pub fond: Option<String>,
+    /// `TJ-CSA/F-12/O-3`
+    pub inventory: Option<String>,
+    pub document_type: Option<String>,
+    pub pipeline: Option<String>,
+    pub language: Option<String>,
+    pub court: Option<String>,
+    pub currency: Option<String>,
+    /// Exactly this case number (letter case aside).
+    pub case_number: Option<String>,
+    /// Every word of this name, in Tajik or Russian spelling.
+    pub name: Option<String>,
+    /// Only these access levels; empty for all.
+    pub access: Vec<AccessLevel>,
+    /// Days, `yyyymmdd`, inclusive.
+    pub dates_from: Option<u64>,
+    pub dates_to: Option<u64>,
+    pub amount_from: Option<f64>,
+    pub amount_to: Option<f64>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One page of hits, how many pages match in all, and the facet counts over them all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Facet name → (value, matching pages), most first.
+    pub facets: std::collections::BTreeMap<String, Vec<(String, u64)>>,
 }
 
 /// A page that matched, with a snippet of its text.
@@ -62,6 +131,13 @@ struct Fields {
     master: Field,
     text: Field,
     text_russian: Field,
+    inventory: Field,
+    pipeline: Field,
+    case_number: Field,
+    names: Field,
+    dates: Field,
+    amounts: Field,
+    facets: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -96,6 +172,16 @@ fn schema() -> (Schema, Fields) {
             "text_russian",
             TextOptions::default().set_indexing_options(analyzed(RUSSIAN_ANALYZER)),
         ),
+        inventory: builder.add_text_field("inventory", STRING),
+        pipeline: builder.add_text_field("pipeline", STRING | STORED),
+        case_number: builder.add_text_field("case_number", STRING),
+        names: builder.add_text_field(
+            "names",
+            TextOptions::default().set_indexing_options(analyzed(ARCHIVE_ANALYZER)),
+        ),
+        dates: builder.add_u64_field("dates", INDEXED | FAST),
+        amounts: builder.add_f64_field("amounts", INDEXED | FAST),
+        facets: builder.add_facet_field("facets", FacetOptions::default()),
     };
     (builder.build(), fields)
 }
@@ -117,6 +203,7 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    emptied: bool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -136,9 +223,29 @@ impl SearchIndex {
         let directory =
             tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_error(Box::new(e)))?;
         let (schema, _) = schema();
+        // The index is derived data: one written with another schema (an older
+        // Fehrist) is emptied and rebuilt from the store by the caller.
+        let stale = Index::exists(&directory).map_err(|e| open_error(Box::new(e)))?
+            && Index::open(directory.clone())
+                .map(|index| index.schema() != schema)
+                .unwrap_or(true);
+        if stale {
+            std::fs::remove_dir_all(dir).map_err(|e| open_error(Box::new(e)))?;
+            std::fs::create_dir_all(dir).map_err(|e| open_error(Box::new(e)))?;
+        }
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_error(Box::new(e)))?;
         let index =
             Index::open_or_create(directory, schema).map_err(|e| open_error(Box::new(e)))?;
-        Self::with_index(index)
+        let mut opened = Self::with_index(index)?;
+        opened.emptied = stale;
+        Ok(opened)
+    }
+
+    /// `true` when the index on disk had another schema and was emptied on opening:
+    /// the caller rebuilds it from the store.
+    pub fn was_emptied(&self) -> bool {
+        self.emptied
     }
 
     /// An index that lives in memory only, for tests.
@@ -168,6 +275,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(None),
             fields,
+            emptied: false,
         })
     }
 
@@ -217,6 +325,39 @@ impl SearchIndex {
                 doc.add_text(f.text, &page.text);
                 if !page.russian.is_empty() {
                     doc.add_text(f.text_russian, &page.russian);
+                }
+                doc.add_text(f.inventory, inventory_code(&page.ref_code));
+                doc.add_text(f.pipeline, &page.pipeline);
+                let facts = &page.facts;
+                for case_number in &facts.case_numbers {
+                    doc.add_text(f.case_number, case_number.trim().to_lowercase());
+                }
+                for name in &facts.names {
+                    doc.add_text(f.names, name_key(name));
+                }
+                for &day in &facts.dates {
+                    doc.add_u64(f.dates, day);
+                }
+                for &amount in &facts.amounts {
+                    doc.add_f64(f.amounts, amount);
+                }
+                let document_type = page.document_type.as_deref().unwrap_or("unstated");
+                let mut facets = vec![
+                    ("document_type", document_type),
+                    ("pipeline", page.pipeline.as_str()),
+                    ("language", page.language.as_str()),
+                    ("access", page.access.as_str()),
+                ];
+                let fond = page.ref_code.fond_code();
+                facets.push(("fond", &fond));
+                if let Some(court) = &facts.court {
+                    facets.push(("court", court));
+                }
+                for currency in &facts.currencies {
+                    facets.push(("currency", currency));
+                }
+                for (name, value) in facets.into_iter().filter(|(_, v)| !v.is_empty()) {
+                    doc.add_facet(f.facets, Facet::from_path([name, value]));
                 }
                 writer.add_document(doc).map_err(engine("add a page"))?;
             }
@@ -296,29 +437,162 @@ impl SearchIndex {
     /// Full-text search over page text and titles; every word must match
     /// (`OR`, `-word`, `"phrases"` and `word*` follow tantivy's query syntax).
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
+        let request = SearchRequest {
+            query: query.to_owned(),
+            limit,
+            ..SearchRequest::default()
+        };
+        Ok(self.search_with(&request)?.hits)
+    }
+
+    /// The text part of a request, or `None` when it has no words.
+    fn text_query(&self, query: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
+        if query.trim().is_empty() {
+            return Ok(None);
+        }
         let f = self.fields;
-        let searcher = self.reader.searcher();
         let mut parser = QueryParser::for_index(&self.index, vec![f.text, f.text_russian, f.title]);
         parser.set_conjunction_by_default();
-        let parsed = parser
+        parser
             .parse_query(query)
+            .map(Some)
             .map_err(|source| IndexError::Query {
                 query: query.to_owned(),
                 source: Box::new(source),
-            })?;
-        let top = searcher
-            .search(&parsed, &TopDocs::with_limit(limit).order_by_score())
-            .map_err(engine("search"))?;
-        let snippets = |field| {
-            SnippetGenerator::create(&searcher, &*parsed, field).map(|mut generator| {
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                generator
             })
+    }
+
+    fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let term = |term: Term| -> Box<dyn Query> {
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
         };
-        let exact = snippets(f.text).map_err(engine("make snippets"))?;
-        let stemmed = snippets(f.text_russian).map_err(engine("make snippets"))?;
+        let facet = |name: &str, value: &str| {
+            term(Term::from_facet(f.facets, &Facet::from_path([name, value])))
+        };
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let facets = [
+            ("fond", &request.fond),
+            ("document_type", &request.document_type),
+            ("pipeline", &request.pipeline),
+            ("language", &request.language),
+            ("court", &request.court),
+            ("currency", &request.currency),
+        ];
+        for (name, value) in facets {
+            if let Some(value) = value {
+                must.push((Occur::Must, facet(name, value)));
+            }
+        }
+        if let Some(inventory) = &request.inventory {
+            must.push((
+                Occur::Must,
+                term(Term::from_field_text(f.inventory, inventory)),
+            ));
+        }
+        if let Some(case_number) = &request.case_number {
+            let key = case_number.trim().to_lowercase();
+            must.push((
+                Occur::Must,
+                term(Term::from_field_text(f.case_number, &key)),
+            ));
+        }
+        if let Some(name) = &request.name {
+            for word in name_key(name).split(' ').filter(|w| !w.is_empty()) {
+                must.push((Occur::Must, term(Term::from_field_text(f.names, word))));
+            }
+        }
+        if !request.access.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = request
+                .access
+                .iter()
+                .map(|level| (Occur::Should, facet("access", level.as_str())))
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let bound = |value: Option<Term>| value.map_or(Bound::Unbounded, Bound::Included);
+        if request.dates_from.is_some() || request.dates_to.is_some() {
+            must.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(request.dates_from.map(|d| Term::from_field_u64(f.dates, d))),
+                    bound(request.dates_to.map(|d| Term::from_field_u64(f.dates, d))),
+                )),
+            ));
+        }
+        if request.amount_from.is_some() || request.amount_to.is_some() {
+            must.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(
+                        request
+                            .amount_from
+                            .map(|a| Term::from_field_f64(f.amounts, a)),
+                    ),
+                    bound(
+                        request
+                            .amount_to
+                            .map(|a| Term::from_field_f64(f.amounts, a)),
+                    ),
+                )),
+            ));
+        }
+        must
+    }
+
+    /// Searches with filters: page-level hits with snippets, the total, and facet
+    /// counts over every matching page.
+    pub fn search_with(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let text = self.text_query(&request.query)?;
+        let mut clauses = self.filters(request);
+        clauses.push((
+            Occur::Must,
+            text.as_ref()
+                .map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()),
+        ));
+        let query = BooleanQuery::new(clauses);
+        let mut facet_counts = FacetCollector::for_field("facets");
+        for name in FACETS {
+            facet_counts.add_facet(Facet::from_path([*name]));
+        }
+        let wanted = request.offset.saturating_add(request.limit.max(1));
+        let (top, total, counted) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(wanted).order_by_score(),
+                    Count,
+                    facet_counts,
+                ),
+            )
+            .map_err(engine("search"))?;
+        let mut facets = std::collections::BTreeMap::new();
+        for name in FACETS {
+            let mut values: Vec<(String, u64)> = counted
+                .get(Facet::from_path([*name]))
+                .filter_map(|(facet, count)| {
+                    let value = facet.to_path().get(1).map(|v| (*v).to_owned())?;
+                    Some((value, count))
+                })
+                .collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            if !values.is_empty() {
+                facets.insert((*name).to_owned(), values);
+            }
+        }
+        let snippets = |field| -> Result<Option<SnippetGenerator>, IndexError> {
+            let Some(text) = &text else { return Ok(None) };
+            let mut generator = SnippetGenerator::create(&searcher, &**text, field)
+                .map_err(engine("make snippets"))?;
+            generator.set_max_num_chars(SNIPPET_CHARS);
+            Ok(Some(generator))
+        };
+        let exact = snippets(f.text)?;
+        let stemmed = snippets(f.text_russian)?;
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for (score, address) in top.into_iter().skip(request.offset) {
             let doc: TantivyDocument = searcher.doc(address).map_err(engine("read a page"))?;
             let (Some(record_id), Some(ref_code), Some(sheet)) = (
                 self.record_id(&doc),
@@ -327,28 +601,44 @@ impl SearchIndex {
             ) else {
                 continue;
             };
-            let text = Self::text_of(&doc, f.text).unwrap_or_default();
-            let mut snippet = exact.snippet(text);
-            if snippet.highlighted().is_empty() {
-                snippet = stemmed.snippet(text);
-            }
-            let fragment = snippet.fragment();
-            let chars = |byte: usize| fragment[..byte].chars().count();
+            let page_text = Self::text_of(&doc, f.text).unwrap_or_default();
+            let (snippet, highlights) = match (&exact, &stemmed) {
+                (Some(exact), Some(stemmed)) => {
+                    let mut snippet = exact.snippet(page_text);
+                    if snippet.highlighted().is_empty() {
+                        snippet = stemmed.snippet(page_text);
+                    }
+                    let fragment = snippet.fragment();
+                    let chars = |byte: usize| fragment[..byte].chars().count();
+                    let highlights = snippet
+                        .highlighted()
+                        .iter()
+                        .map(|r| (chars(r.start), chars(r.end)))
+                        .collect();
+                    (fragment.to_owned(), highlights)
+                }
+                _ => (page_text.chars().take(SNIPPET_CHARS).collect(), Vec::new()),
+            };
             hits.push(Hit {
                 record_id,
                 ref_code,
                 sheet,
                 score,
-                snippet: fragment.to_owned(),
-                highlights: snippet
-                    .highlighted()
-                    .iter()
-                    .map(|r| (chars(r.start), chars(r.end)))
-                    .collect(),
+                snippet,
+                highlights,
             });
         }
-        Ok(hits)
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
     }
+}
+
+/// `TJ-CSA/F-12/O-3` of a reference code.
+fn inventory_code(code: &RefCode) -> String {
+    format!("{}/{}", code.fond_code(), code.inventory())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -13,8 +13,8 @@
 mod analyzer;
 mod index;
 
-pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, normalize_word};
-pub use index::{Hit, PageDoc, SearchIndex};
+pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, name_key, normalize_word};
+pub use index::{Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

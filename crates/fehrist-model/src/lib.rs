@@ -9,6 +9,8 @@
 
 mod access;
 mod audit;
+mod fields;
+mod fond;
 mod ids;
 mod manifest;
 mod passport;
@@ -17,6 +19,12 @@ mod refcode;
 
 pub use access::{AccessLevel, AccessLevelError};
 pub use audit::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
+pub use fields::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan};
+pub use fond::{
+    Backlog, ConfidenceBands, DateRange, DeclaredExtent, FOND_PASSPORT_VERSION, FondDeclaration,
+    FondPassport, KPI_REPORT_VERSION, Kpis, PhysicalCondition, Progress, Tally, current_versions,
+    fond_passport, kpis,
+};
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
     BlobRef, BlobRole, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page, PageWords,

@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AccessLevel, Digest, KeyId, Passport, RecordId};
+use crate::{AccessLevel, Digest, FieldSource, Fields, KeyId, Passport, RecordId};
 
 /// The manifest format this code writes; readers reject other versions.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -138,6 +138,14 @@ pub struct Manifest {
     /// RFC 3339 UTC, whole seconds: `2026-11-21T10:00:00Z`.
     pub registered_at: String,
     pub pages: Vec<Page>,
+    /// Metadata read from the text by the pipeline's extractors, or set by a person
+    /// (then this is a new version). Absent when nothing was found, so manifests
+    /// written before extraction keep their bytes.
+    #[serde(default, skip_serializing_if = "Fields::is_empty")]
+    pub fields: Fields,
+    /// Where each value in `fields` was read, and how sure the reading is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub field_sources: Vec<FieldSource>,
 }
 
 /// What a blob is to its record, for reports that name the damaged object.

@@ -150,6 +150,10 @@ pub fn parse_inventory(
     problems: &mut Vec<InputProblem>,
 ) -> BTreeMap<RefCode, InventoryEntry> {
     let mut entries = BTreeMap::new();
+    let column = |column: &'static str, error: &dyn std::fmt::Display| InputError::InventoryField {
+        column,
+        reason: error.to_string(),
+    };
     let problem = |line: u64, error: InputError| InputProblem {
         path: format!("inventory.csv:{line}"),
         record: None,
@@ -213,14 +217,14 @@ pub fn parse_inventory(
         let code = match full_code(archive, &field("ref_code").unwrap_or_default()) {
             Ok(code) => code.file_code(),
             Err(e) => {
-                problems.push(problem(line, InputError::RefCode(e)));
+                problems.push(problem(line, column("ref_code", &e)));
                 continue;
             }
         };
         let dates = match field("dates").map(|d| d.parse::<DateSpan>()).transpose() {
             Ok(dates) => dates,
             Err(e) => {
-                problems.push(problem(line, InputError::Dates(e)));
+                problems.push(problem(line, column("dates", &e)));
                 continue;
             }
         };
@@ -230,7 +234,7 @@ pub fn parse_inventory(
         {
             Ok(access) => access,
             Err(e) => {
-                problems.push(problem(line, InputError::Access(e)));
+                problems.push(problem(line, column("access", &e)));
                 continue;
             }
         };
@@ -250,7 +254,7 @@ pub fn parse_inventory(
             .as_deref()
             .is_some_and(|p| p.split('/').any(|part| part == ".."))
         {
-            problems.push(problem(line, InputError::PathOutside));
+            problems.push(problem(line, column("path", &InputError::PathOutside)));
             continue;
         }
         if entries.insert(code.clone(), entry).is_some() {
@@ -260,7 +264,6 @@ pub fn parse_inventory(
     entries
 }
 
-/// Walks a batch folder and groups its scans into records.
 /// Names that differ only in letter case would overwrite each other on a
 /// case-insensitive disk and leave the sheet order to chance: every such file is a
 /// problem, and its record is not ingested.
@@ -292,6 +295,7 @@ fn refuse_case_collisions(
     scans.retain(|code, _| !refused.contains(code));
 }
 
+/// Walks a batch folder and groups its scans into records.
 pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> {
     let mut problems = Vec::new();
     let inventory = read_inventory(root, archive, &mut problems)?;
@@ -466,7 +470,7 @@ mod tests {
         let problems: Vec<String> = found.problems.iter().map(ToString::to_string).collect();
         let expect = [
             "inventory.csv:1: unknown column \"colour\"",
-            "inventory.csv:5: date span \"1969/1968\" ends before it starts",
+            "inventory.csv:5: column dates: date span \"1969/1968\" ends before it starts",
             "F-12/O-3/notes.docx: not a scan",
             "F-12/X-3/D-1/0001.png: reference code",
             "stray.png: not inside an F-n/O-n/D-n folder",

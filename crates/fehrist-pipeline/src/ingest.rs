@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use fehrist_extract::{SheetText, extract};
 use fehrist_model::{
     BlobRef, DescriptionLevel, Digest, Extent, MANIFEST_VERSION, Manifest, OcrInfo, Page,
     PageWords, Passport, PipelineInfo, QuarantineEntry, RecordId, RefCode, Source,
@@ -14,6 +15,7 @@ use fehrist_ocr::{
     page_count, page_count_in_file, resolution, text_layer,
 };
 use fehrist_registry::{NewRecord, Registered, Registry};
+use fehrist_schema::{Schema, SchemaError};
 use fehrist_seal::{StationKey, record_id, sha256};
 use futures::StreamExt as _;
 use futures::channel::oneshot;
@@ -338,6 +340,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
     let mut blobs: Vec<(Digest, Bytes)> = Vec::new();
     let mut manifest_pages = Vec::with_capacity(reads.len());
     let mut texts = Vec::with_capacity(reads.len());
+    let mut page_words = Vec::with_capacity(reads.len());
     let mut problems = Vec::new();
     for scan in &scans {
         blobs.push((scan.digest.clone(), scan.bytes.clone()));
@@ -391,6 +394,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             text_source: read.from_text_layer.then(|| "pdf-text-layer".to_owned()),
         });
         texts.push(read.text);
+        page_words.push(read.words);
     }
     if !problems.is_empty() {
         return Ok(Prepared::Failed(problems, 0));
@@ -404,6 +408,16 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         .into_iter()
         .next()
         .map(|r| r.manifest.record_id);
+    let sheets: Vec<SheetText<'_>> = manifest_pages
+        .iter()
+        .zip(texts.iter().zip(&page_words))
+        .map(|(page, (text, words))| SheetText {
+            sheet: page.sheet,
+            text,
+            words,
+        })
+        .collect();
+    let extraction = extract(&sheets, &cx.settings.pipeline.extractors);
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         record_id: id,
@@ -432,7 +446,17 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         operator: cx.settings.operator.clone(),
         registered_at: now_rfc3339(),
         pages: manifest_pages,
+        fields: extraction.fields,
+        field_sources: extraction.sources,
     };
+    // What is signed and stored matches its schema, or the record is not registered.
+    if let Err(error) = conforms(&manifest, cx.settings.pipeline.fields_schema()) {
+        let first = &record.scans[0].relative;
+        return Ok(Prepared::Failed(
+            vec![problem(record, first, InputError::Schema(error))],
+            pages,
+        ));
+    }
     // Born-digital pages kept their own text and were not read.
     let read = manifest
         .pages
@@ -447,6 +471,18 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         }),
         read,
     ))
+}
+
+/// Checks a manifest against the record schema, and its fields against the
+/// pipeline's own schema when that is not the record schema.
+pub fn conforms(manifest: &Manifest, fields_schema: Schema) -> Result<(), SchemaError> {
+    let document = serde_json::to_value(manifest).expect("a manifest is JSON");
+    fehrist_schema::validate(Schema::Record, &document)?;
+    if fields_schema != Schema::Record {
+        let fields = serde_json::to_value(&manifest.fields).expect("fields are JSON");
+        fehrist_schema::validate(fields_schema, &fields)?;
+    }
+    Ok(())
 }
 
 /// Pages a scan holds, for the progress bar, read from its header alone (a file that

@@ -18,8 +18,8 @@ pub use discover::{
     Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover, parse_inventory,
 };
 pub use ingest::{
-    Concurrency, IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, ingest,
-    now_rfc3339,
+    Concurrency, IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, conforms,
+    ingest, now_rfc3339,
 };
 pub use publish::{PublishError, record_pdf};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
@@ -77,6 +77,11 @@ pub enum InputError {
     Dates(fehrist_model::DateSpanError),
     #[error(transparent)]
     Access(fehrist_model::AccessLevelError),
+    #[error("column {column}: {reason}")]
+    InventoryField {
+        column: &'static str,
+        reason: String,
+    },
     #[error("unknown column {column:?}")]
     InventoryColumn { column: String },
     #[error("malformed row")]
@@ -106,6 +111,8 @@ pub enum InputError {
     },
     #[error("cannot start OCR with languages {languages:?}: {reason}")]
     Languages { languages: String, reason: String },
+    #[error("the record's manifest {0}")]
+    Schema(fehrist_schema::SchemaError),
 }
 
 /// Errors that stop an ingest as a whole.
@@ -126,6 +133,8 @@ pub enum PipelineError {
     },
     #[error("unknown pipeline {name:?} (known: {})", known.join(", "))]
     UnknownPipeline { name: String, known: Vec<String> },
+    #[error("{path}: {reason}")]
+    PipelineDefinition { path: String, reason: String },
     #[error(transparent)]
     Registry(#[from] fehrist_registry::RegistryError),
     #[error("the OCR workers stopped")]

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
+use fehrist_extract::Extractor;
 use fehrist_model::AccessLevel;
+use fehrist_schema::Schema;
 use serde::Deserialize;
 
 use crate::PipelineError;
@@ -63,18 +65,39 @@ impl BatchSettings {
     }
 }
 
-/// A pipeline definition from `pipelines/NAME.toml`.
+/// A pipeline definition from `pipelines/NAME.toml`: one archive category.
+///
+/// ```toml
+/// name = "executive-documents"
+/// version = "1"
+/// description = "Executive documents (writs of execution)"
+/// languages = "tgk+rus+uzb_cyrl"
+/// access = "restricted"
+/// schema = "executive-document"
+/// extractors = ["executive_document"]
+/// retention = "P10Y"
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineDefinition {
     pub name: String,
     pub version: String,
+    pub description: String,
+    /// Tesseract languages in priority order.
     pub languages: String,
+    /// The access level of its records unless a batch or inventory row says otherwise;
+    /// `restricted` where records carry personal data.
     pub access: AccessLevel,
+    /// The schema the record's `fields` must match: `record` or `executive-document`.
+    pub schema: String,
+    /// The extraction rules run over the record's text.
+    pub extractors: Vec<Extractor>,
+    /// How long records are kept: `permanent`, or an ISO 8601 period of years (`P75Y`).
+    pub retention: String,
 }
 
-const SHIPPED_PIPELINES: &[(&str, &str)] =
-    &[("default", include_str!("../../../pipelines/default.toml"))];
+/// Every `pipelines/*.toml`, built in by `build.rs`: name and text.
+const SHIPPED_PIPELINES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/pipelines.rs"));
 
 impl PipelineDefinition {
     /// A pipeline shipped with Fehrist, by name.
@@ -89,10 +112,48 @@ impl PipelineDefinition {
                     .map(|(n, _)| (*n).to_owned())
                     .collect(),
             })?;
-        toml::from_str(text).map_err(|source| PipelineError::BatchToml {
-            path: format!("pipelines/{name}.toml"),
+        let path = format!("pipelines/{name}.toml");
+        let definition: Self = toml::from_str(text).map_err(|source| PipelineError::BatchToml {
+            path: path.clone(),
             source,
-        })
+        })?;
+        let invalid = |reason: String| PipelineError::PipelineDefinition {
+            path: path.clone(),
+            reason,
+        };
+        if definition.name != name {
+            return Err(invalid(format!("its name is {:?}", definition.name)));
+        }
+        if Schema::named(&definition.schema)
+            .is_none_or(|schema| ![Schema::Record, Schema::ExecutiveDocument].contains(&schema))
+        {
+            return Err(invalid(format!(
+                "schema {:?} is not a record schema (record, executive-document)",
+                definition.schema
+            )));
+        }
+        let years = definition
+            .retention
+            .strip_prefix('P')
+            .and_then(|p| p.strip_suffix('Y'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if definition.retention != "permanent" && !years {
+            return Err(invalid(format!(
+                "retention {:?} should be \"permanent\" or years as P<n>Y",
+                definition.retention
+            )));
+        }
+        Ok(definition)
+    }
+
+    /// The names of every shipped pipeline.
+    pub fn shipped_names() -> Vec<&'static str> {
+        SHIPPED_PIPELINES.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// The schema the record's fields are checked against.
+    pub fn fields_schema(&self) -> Schema {
+        Schema::named(&self.schema).unwrap_or(Schema::Record)
     }
 }
 
@@ -159,7 +220,7 @@ mod tests {
         assert!(toml::from_str::<BatchSettings>("access = \"public\"").is_err());
         let error = Settings::resolve(
             BatchSettings {
-                pipeline: Some("notary".to_owned()),
+                pipeline: Some("surveying".to_owned()),
                 ..BatchSettings::default()
             },
             "TJ-CSA",
@@ -167,6 +228,38 @@ mod tests {
             "host",
         )
         .unwrap_err();
-        assert!(error.to_string().contains("notary"), "{error}");
+        assert!(error.to_string().contains("surveying"), "{error}");
+    }
+
+    #[test]
+    fn every_shipped_pipeline_is_well_formed() {
+        let names = PipelineDefinition::shipped_names();
+        for category in [
+            "civil-registry",
+            "notary",
+            "labour-social",
+            "land-property",
+            "education-science",
+            "health",
+            "permits-registrations",
+            "intellectual-property",
+            "executive-documents",
+            "default",
+        ] {
+            assert!(names.contains(&category), "{category} not in {names:?}");
+        }
+        for name in names {
+            let pipeline = PipelineDefinition::shipped(name).unwrap();
+            assert!(!pipeline.extractors.is_empty(), "{name}");
+            assert!(pipeline.languages.starts_with("tgk+rus"), "{name}");
+        }
+        let writs = PipelineDefinition::shipped("executive-documents").unwrap();
+        assert_eq!(writs.fields_schema(), Schema::ExecutiveDocument);
+        assert_eq!(writs.extractors, [Extractor::ExecutiveDocument]);
+        // Personal data is restricted.
+        for name in ["civil-registry", "notary", "health", "executive-documents"] {
+            let pipeline = PipelineDefinition::shipped(name).unwrap();
+            assert_eq!(pipeline.access, AccessLevel::Restricted, "{name}");
+        }
     }
 }

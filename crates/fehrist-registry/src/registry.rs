@@ -1,9 +1,10 @@
 use std::fmt;
 
 use bytes::Bytes;
-use fehrist_index::{Hit, PageDoc, SearchIndex};
+use fehrist_index::{Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults};
 use fehrist_model::{
-    Digest, KeyId, Manifest, ManifestSignature, Page, PageWords, QuarantineEntry, RecordId, RefCode,
+    Amount, Digest, FieldValue, KeyId, Manifest, ManifestSignature, Page, PageWords,
+    QuarantineEntry, RecordId, RefCode,
 };
 use fehrist_seal::log::log_entry;
 use fehrist_seal::{
@@ -364,6 +365,31 @@ impl Registry {
         Ok(keyed.into_iter().map(|(_, record)| record).collect())
     }
 
+    /// `true` when the index on disk had another schema and was emptied on opening;
+    /// [`Registry::reindex`] fills it again.
+    pub fn index_was_emptied(&self) -> bool {
+        self.index.was_emptied()
+    }
+
+    /// Searches with filters and facets (see [`SearchRequest`]).
+    pub fn search_with(&self, request: &SearchRequest) -> Result<SearchResults, RegistryError> {
+        Ok(self.index.search_with(request)?)
+    }
+
+    /// Every registered record's manifest (all versions), for passports and reports.
+    pub async fn manifests(&self) -> Result<Vec<Manifest>, RegistryError> {
+        let mut manifests = Vec::new();
+        for id in self.store.list_records().await? {
+            match self.load(&id).await {
+                Ok(record) => manifests.push(record.manifest),
+                // Listed while being written: not registered yet.
+                Err(RegistryError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(manifests)
+    }
+
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, RegistryError> {
         Ok(self.index.search(query, limit)?)
     }
@@ -545,6 +571,7 @@ fn russian_words(page: &Page, words: Option<&[u8]>, text: &str) -> String {
 }
 
 fn page_docs(manifest: &Manifest, texts: Vec<String>, russian: Vec<String>) -> Vec<PageDoc> {
+    let facts = record_facts(manifest);
     manifest
         .pages
         .iter()
@@ -561,8 +588,64 @@ fn page_docs(manifest: &Manifest, texts: Vec<String>, russian: Vec<String>) -> V
             master: page.master.sha256.clone(),
             text,
             russian,
+            pipeline: manifest.pipeline.name.clone(),
+            facts: facts.clone(),
         })
         .collect()
+}
+
+/// A date (`1968`, `1968-03`, `1968-03-12`) as `yyyymmdd`, at the start of its year or
+/// month when `low`, else at the end.
+fn day_number(date: &str, low: bool) -> Option<u64> {
+    let digits: String = date.chars().filter(char::is_ascii_digit).collect();
+    let padded = match (digits.len(), low) {
+        (8, _) => digits,
+        (6, true) => format!("{digits}01"),
+        (6, false) => format!("{digits}31"),
+        (4, true) => format!("{digits}0101"),
+        (4, false) => format!("{digits}1231"),
+        _ => return None,
+    };
+    padded.parse().ok()
+}
+
+/// What a record's fields and passport give the index to filter and count by.
+fn record_facts(manifest: &Manifest) -> RecordFacts {
+    let field = |name: &str| manifest.fields.get(name);
+    let texts = |name: &str| -> Vec<String> {
+        match field(name) {
+            Some(FieldValue::Text(text)) => vec![text.clone()],
+            Some(FieldValue::Texts(texts)) => texts.clone(),
+            _ => Vec::new(),
+        }
+    };
+    let amounts: Vec<&Amount> = match field("amounts") {
+        Some(FieldValue::Amounts(amounts)) => amounts.iter().collect(),
+        _ => Vec::new(),
+    };
+    let mut currencies: Vec<String> = amounts.iter().map(|a| a.currency.clone()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let mut dates: Vec<u64> = texts("decision_date")
+        .iter()
+        .chain(&texts("dates"))
+        .filter_map(|d| day_number(d, true))
+        .collect();
+    if let Some(span) = &manifest.passport.dates {
+        dates.extend(day_number(span.start(), true));
+        dates.extend(day_number(span.end(), false));
+    }
+    RecordFacts {
+        court: texts("court").into_iter().next(),
+        currencies,
+        case_numbers: [texts("case_number"), texts("case_numbers")].concat(),
+        names: [texts("claimant"), texts("debtor"), texts("persons")].concat(),
+        dates,
+        amounts: amounts
+            .iter()
+            .filter_map(|a| a.value.parse().ok())
+            .collect(),
+    }
 }
 
 /// The outcome of a fixity audit over the whole store.

@@ -21,7 +21,8 @@ mod seal;
 
 pub use keys::{StationKey, VerifierKey};
 pub use seal::{
-    SealedManifest, canonical_json, record_id, sha256, sign_manifest_bytes, verify_manifest,
+    SealedManifest, canonical_json, edited_record_id, record_id, sha256, sign_manifest_bytes,
+    verify_manifest,
 };
 
 /// What went wrong while sealing or checking a seal.

@@ -38,6 +38,16 @@ pub fn record_id<'a>(
     RecordId::from_bytes(&hasher.finalize()[..16]).expect("16 bytes make a record id")
 }
 
+/// The id of a version made by correcting a record (not by re-scanning it): derived
+/// from the version it replaces and the corrected content, so one correction saved
+/// twice is one version.
+pub fn edited_record_id(previous: &RecordId, corrected: &[u8]) -> RecordId {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("fehrist.record-edit/1\n{previous}\n"));
+    hasher.update(corrected);
+    RecordId::from_bytes(&hasher.finalize()[..16]).expect("16 bytes make a record id")
+}
+
 /// A manifest's canonical bytes with the signature over them: what gets stored.
 #[derive(Debug, Clone)]
 pub struct SealedManifest {

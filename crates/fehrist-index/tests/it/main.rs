@@ -1,6 +1,6 @@
 //! The search index on disk, with the archive's own words.
 
-use fehrist_index::{PageDoc, SearchIndex};
+use fehrist_index::{PageDoc, RecordFacts, SearchIndex, SearchRequest};
 use fehrist_model::{AccessLevel, Digest, RecordId};
 
 fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageDoc {
@@ -19,6 +19,8 @@ fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageD
         } else {
             String::new()
         },
+        pipeline: "default".to_owned(),
+        facts: RecordFacts::default(),
     }
 }
 
@@ -178,4 +180,164 @@ fn a_malformed_query_is_an_error_that_names_it() {
     let index = SearchIndex::in_memory().unwrap();
     let error = index.search("title:(", 10).unwrap_err();
     assert!(error.to_string().contains("title:("), "{error}");
+}
+
+/// Two writs and a school file: what each filter and facet must let through.
+#[test]
+fn filters_facets_names_and_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let writ = |record: u8, code: &str, access, facts: RecordFacts| PageDoc {
+        document_type: Some("writ".to_owned()),
+        access,
+        pipeline: "executive-documents".to_owned(),
+        facts,
+        ..page(
+            record,
+            code,
+            1,
+            "rus",
+            "Исполнительный лист о взыскании алиментов",
+        )
+    };
+    let first = writ(
+        1,
+        "TJ-CSA/F-40/O-1/D-1",
+        AccessLevel::Restricted,
+        RecordFacts {
+            court: Some("Суд района Сино".to_owned()),
+            currencies: vec!["TJS".to_owned()],
+            case_numbers: vec!["2-345/2024".to_owned()],
+            names: vec!["Раҷабов Ҷамшед".to_owned()],
+            dates: vec![20240312],
+            amounts: vec![1500.0],
+        },
+    );
+    let second = writ(
+        2,
+        "TJ-CSA/F-40/O-2/D-1",
+        AccessLevel::Internal,
+        RecordFacts {
+            court: Some("Худжандский городской суд".to_owned()),
+            currencies: vec!["USD".to_owned(), "TJS".to_owned()],
+            case_numbers: vec!["3-17/2023".to_owned()],
+            names: vec!["Каримова Зарина".to_owned()],
+            dates: vec![20230105],
+            amounts: vec![700_928_176.5, 20.0],
+        },
+    );
+    index
+        .replace_record(&first.record_id.clone(), &[first])
+        .unwrap();
+    index
+        .replace_record(&second.record_id.clone(), &[second])
+        .unwrap();
+    let school = page(3, "TJ-CSA/F-12/O-3/D-45", 1, "tgk", "Мактабҳои нав");
+    index
+        .replace_record(&school.record_id.clone(), &[school])
+        .unwrap();
+    index.commit().unwrap();
+
+    let codes = |request: SearchRequest| -> Vec<String> {
+        let mut found: Vec<String> = index
+            .search_with(&SearchRequest {
+                limit: 10,
+                ..request
+            })
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.ref_code.to_string())
+            .collect();
+        found.sort();
+        found
+    };
+    let (d1, d2) = ("TJ-CSA/F-40/O-1/D-1", "TJ-CSA/F-40/O-2/D-1");
+    // Russian spelling finds the Tajik one, and the other way round.
+    let by_name = |name: &str| SearchRequest {
+        name: Some(name.to_owned()),
+        ..SearchRequest::default()
+    };
+    assert_eq!(codes(by_name("Раджабов")), [d1]);
+    assert_eq!(codes(by_name("раджабов джамшед")), [d1]);
+    assert_eq!(codes(by_name("Каримова")), [d2]);
+    assert!(codes(by_name("Каримов")).is_empty());
+    assert_eq!(
+        codes(SearchRequest {
+            case_number: Some("2-345/2024".into()),
+            ..SearchRequest::default()
+        }),
+        [d1]
+    );
+    assert_eq!(
+        codes(SearchRequest {
+            currency: Some("USD".into()),
+            ..SearchRequest::default()
+        }),
+        [d2]
+    );
+    assert_eq!(
+        codes(SearchRequest {
+            dates_from: Some(20240101),
+            ..SearchRequest::default()
+        }),
+        [d1]
+    );
+    assert_eq!(
+        codes(SearchRequest {
+            amount_from: Some(1_000_000.0),
+            ..SearchRequest::default()
+        }),
+        [d2]
+    );
+    assert_eq!(
+        codes(SearchRequest {
+            query: "алиментов".into(),
+            inventory: Some("TJ-CSA/F-40/O-2".into()),
+            ..SearchRequest::default()
+        }),
+        [d2]
+    );
+    // Clearance: only open and internal pages, and only they are counted.
+    let open_internal = SearchRequest {
+        access: vec![AccessLevel::Open, AccessLevel::Internal],
+        limit: 10,
+        ..SearchRequest::default()
+    };
+    let results = index.search_with(&open_internal).unwrap();
+    assert_eq!(results.total, 2);
+    assert_eq!(
+        results.facets["court"],
+        [("Худжандский городской суд".to_owned(), 1)]
+    );
+    assert_eq!(
+        results.facets["currency"],
+        [("TJS".to_owned(), 1), ("USD".to_owned(), 1)]
+    );
+    assert_eq!(
+        results.facets["document_type"],
+        [("unstated".to_owned(), 1), ("writ".to_owned(), 1)]
+    );
+    assert!(
+        !results.facets["access"]
+            .iter()
+            .any(|(v, _)| v == "restricted")
+    );
+    // Pages of results.
+    let all = SearchRequest {
+        limit: 2,
+        ..SearchRequest::default()
+    };
+    let first_page = index.search_with(&all).unwrap();
+    let second_page = index
+        .search_with(&SearchRequest { offset: 2, ..all })
+        .unwrap();
+    assert_eq!((first_page.total, first_page.hits.len()), (3, 2));
+    assert_eq!(second_page.hits.len(), 1);
+    assert!(
+        !first_page
+            .hits
+            .iter()
+            .any(|h| h.ref_code == second_page.hits[0].ref_code)
+    );
 }

@@ -117,6 +117,8 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             operator: "tester".to_owned(),
             registered_at: "2026-11-21T10:00:00Z".to_owned(),
             pages: manifest_pages,
+            fields: Default::default(),
+            field_sources: Vec::new(),
         },
         blobs,
         texts: pages.iter().map(|(_, text)| (*text).to_owned()).collect(),

@@ -89,6 +89,8 @@ fn example_manifest() -> Manifest {
             preprocessing: None,
             text_source: None,
         }],
+        fields: Default::default(),
+        field_sources: Vec::new(),
     }
 }
 
@@ -115,6 +117,50 @@ fn manifest_v1_with_recorded_ocr_decisions_is_stable() {
     let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
     let sealed = SealedManifest::seal(&manifest, &key).unwrap();
     check_golden("manifest-v1-ocr-decisions.json", &sealed.bytes);
+    let parsed: Manifest = serde_json::from_slice(&sealed.bytes).unwrap();
+    assert_eq!(parsed, manifest);
+}
+
+#[test]
+fn manifest_v1_with_fields_is_stable() {
+    // Extracted fields were added within v1; their bytes must not drift either.
+    use fehrist_model::{Amount, FieldOrigin, FieldSource, FieldValue, TextSpan};
+    let mut manifest = example_manifest();
+    manifest.pipeline.name = "executive-documents".to_owned();
+    manifest.fields.insert(
+        "case_number".to_owned(),
+        FieldValue::Text("2-345/2024".to_owned()),
+    );
+    manifest.fields.insert(
+        "amounts".to_owned(),
+        FieldValue::Amounts(vec![Amount {
+            value: "700928176.50".to_owned(),
+            currency: "TJS".to_owned(),
+        }]),
+    );
+    manifest.field_sources = vec![
+        FieldSource {
+            field: "case_number".to_owned(),
+            span: Some(TextSpan {
+                sheet: 1,
+                start: 88,
+                end: 98,
+            }),
+            confidence: 91,
+            origin: FieldOrigin::Extracted,
+            editor: None,
+        },
+        FieldSource {
+            field: "amounts/0".to_owned(),
+            span: None,
+            confidence: 100,
+            origin: FieldOrigin::Edited,
+            editor: Some("n.karimova".to_owned()),
+        },
+    ];
+    let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
+    let sealed = SealedManifest::seal(&manifest, &key).unwrap();
+    check_golden("manifest-v1-fields.json", &sealed.bytes);
     let parsed: Manifest = serde_json::from_slice(&sealed.bytes).unwrap();
     assert_eq!(parsed, manifest);
 }
