@@ -216,25 +216,35 @@ pub fn amounts(text: &str) -> Vec<(Range<usize>, Amount)> {
     kept
 }
 
-/// What follows `№`: letters, digits and the `-` `/` `.` between them (`2-345/2024`,
+/// The number sign, and what Tesseract's Tajik model reads it as (`ІЮе`, `Ке`).
+const NUMBER_SIGN: &str = r"(?:№|N[°oо]\.?|No\.?|N|ІЮе|Ю[eе]|К[eе]|М[eеo]|Х[eе])";
+
+/// A number: letters, digits and the `-` `/` `.` between them (`2-345/2024`,
 /// `ИЛ-0012`, `123`).
-const NUMBER_TOKEN: &str = r"(?:№|No\.?|N)\s*([\p{L}\d](?:[\p{L}\d\-/.]*[\p{L}\d])?)";
+const TOKEN: &str = r"([\p{L}\d](?:[\p{L}\d\-/.]*[\p{L}\d])?)";
+
+/// After a label, the sign may be misread as any short run of letters, or be missing.
+const LABEL_SIGN: &str = r"(?:№|[^\s\d№]{1,3})?";
 
 static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?i)\b(?:по\s+)?(?:делу|дело|дела|парвандаи|парванда|иш)\s*(?:бўйича\s*)?{NUMBER_TOKEN}"
+        r"(?i)\b(?:по\s+)?(?:делу|дело|дела|парвандаи|парванда|иш)\s+(?:бўйича\s+)?{LABEL_SIGN}\s*{TOKEN}"
     ))
 });
 static WRIT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?i)(?:исполнительн\p{{L}}*\s+лист\p{{L}}*|варақаи\s+иҷро\p{{L}}*|ижро\s+варақа\p{{L}}*)\s*(?:серия\s+\p{{L}}+\s*)?{NUMBER_TOKEN}"
+        r"(?i)(?:исполнительн\p{{L}}*\s+лист\p{{L}}*|варақаи\s+иҷро\p{{L}}*|ижро\s+варақа\p{{L}}*)\s+(?:серия\s+\p{{L}}+\s+)?{LABEL_SIGN}\s*{TOKEN}"
     ))
 });
-static ANY_NUMBER: LazyLock<Regex> = LazyLock::new(|| regex(NUMBER_TOKEN));
+static ANY_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| regex(&format!(r"(?:^|[^\p{{L}}\d]){NUMBER_SIGN}\s*{TOKEN}")));
 
+/// The number a pattern caught; a number has at least one digit.
 fn token(captures: Option<regex::Captures<'_>>) -> Option<(Range<usize>, String)> {
     let m = captures?.get(1)?;
-    Some((m.range(), m.as_str().trim_end_matches('.').to_owned()))
+    let text = m.as_str().trim_end_matches('.');
+    text.contains(|c: char| c.is_ascii_digit())
+        .then(|| (m.start()..m.start() + text.len(), text.to_owned()))
 }
 
 /// Court case numbers: what follows `дело №`, `парвандаи №`, `иш №`.
@@ -417,6 +427,13 @@ mod tests {
         let text = "ИСПОЛНИТЕЛЬНЫЙ ЛИСТ № ФС-0012/24\nпо делу № 2-345/2024.\nПарвандаи № 3а-17/2023\n\
                     Взыскатель: Каримов Алишер Бахромович, 1985 г.р.\n  Суд - Суди ноҳияи Сино, шаҳри Душанбе.\n";
         assert_eq!(values(case_numbers(text)), ["2-345/2024", "3а-17/2023"]);
+        // The sign as the Tajik model misreads it, or left out.
+        let misread = "ВАРАҚАИ ИҶРОИЯ ІЮе 9032/19\nПарвандаи Ке 2а-2683/2019\nдело 5-1/2020";
+        assert_eq!(values(case_numbers(misread)), ["2а-2683/2019", "5-1/2020"]);
+        assert_eq!(writ_number(misread).unwrap().1, "9032/19");
+        assert_eq!(values(numbers("САНАДИ ҚАЙДИ ТАВАЛЛУД ІЮе 1145, № 12")), ["1145", "12"]);
+        // A word after a label is not a number.
+        assert!(case_numbers("по делу истца").is_empty());
         assert_eq!(writ_number(text).unwrap().1, "ФС-0012/24");
         let (range, name) = labelled(text, &["взыскатель"], true).unwrap();
         assert_eq!(name, "Каримов Алишер Бахромович");

@@ -975,3 +975,146 @@ fn two_stations_ingest_into_one_s3_store_at_once() {
     let checkpoint = check(&run_on(dir.path(), &store, &["checkpoint"]), 0);
     assert_eq!(checkpoint.lines().nth(1), Some("6"), "{checkpoint}");
 }
+
+/// Writs of execution through their pipeline: fields read from the scans as the truth
+/// says, found by case number, name and currency, counted in facets, the fond's
+/// passport and the KPIs; a correction is a new signed version, refused when it breaks
+/// the schema.
+#[test]
+fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
+    use serde_json::Value;
+    let var = Var::new();
+    let batch = fixtures().join("writs");
+    check(&var.run(&["ingest", batch.to_str().unwrap()]), 0);
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("truth/writs.json")).unwrap())
+            .unwrap();
+    let show = |code: &str| -> Value {
+        serde_json::from_str(&check(&var.run(&["show", code, "--json"]), 0)).unwrap()
+    };
+    for (code, expected) in truth.as_object().unwrap() {
+        let shown = show(code);
+        assert_eq!(shown["manifest"]["pipeline"]["name"], "executive-documents");
+        assert_eq!(shown["manifest"]["access"], "restricted");
+        for (field, value) in expected.as_object().unwrap() {
+            assert_eq!(&shown["fields"][field], value, "{code} {field}");
+        }
+        // Every value says where it was read and how sure the reading is.
+        for source in shown["field_sources"].as_array().unwrap() {
+            assert_eq!(source["origin"], "extracted");
+            assert_eq!(source["span"]["sheet"], 1);
+            assert!(source["confidence"].as_u64().unwrap() >= 50, "{source}");
+        }
+    }
+    let search = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["search", "--json"];
+        all.extend_from_slice(args);
+        let hits: Value = serde_json::from_str(&stdout(&var.run(&all))).unwrap();
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["ref_code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (d1, d2) = ("TJ-CSA/F-50/O-1/D-1", "TJ-CSA/F-50/O-1/D-2");
+    let case = truth[d2]["case_number"].as_str().unwrap();
+    assert_eq!(search(&["", "--case-number", case]), [d2]);
+    // The Tajik debtor Ҳакимов is found in Russian spelling.
+    assert_eq!(search(&["", "--name", "Хакимов Фаррух"]), [d2]);
+    assert_eq!(search(&["", "--currency", "EUR"]), [d1]);
+    assert_eq!(search(&["", "--from", "2020-01-01"]), [d1]);
+    assert_eq!(search(&["", "--amount-min", "100000"]), [d2]);
+    let faceted: Value =
+        serde_json::from_str(&check(&var.run(&["search", "", "--facets", "--json"]), 0)).unwrap();
+    assert_eq!(faceted["total"], 2);
+    assert_eq!(faceted["facets"]["court"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        faceted["facets"]["pipeline"][0],
+        serde_json::json!({"value": "executive-documents", "pages": 2})
+    );
+
+    // The fond's passport, against what the archive declared.
+    std::fs::write(
+        var.dir.path().join("fonds.toml"),
+        "[\"TJ-CSA/F-50\"]\ntitle = \"Writs\"\nfiles = 4\nsheets = 8\n",
+    )
+    .unwrap();
+    let passport: Value = serde_json::from_str(&check(
+        &var.run(&[
+            "passport",
+            "TJ-CSA/F-50",
+            "--fonds",
+            "fonds.toml",
+            "--html",
+            "passport.html",
+            "--json",
+        ]),
+        0,
+    ))
+    .unwrap();
+    assert_eq!(
+        (passport["files"].as_u64(), passport["sheets"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(passport["access_levels"]["restricted"], 2);
+    assert_eq!(passport["progress"]["files"], 0.5);
+    assert_eq!(passport["progress"]["sheets"], 0.25);
+    let page = std::fs::read_to_string(var.dir.path().join("passport.html")).unwrap();
+    assert!(page.contains("Digital passport of fond TJ-CSA/F-50"));
+    assert!(page.contains("<svg"));
+    check(&var.run(&["passport", "TJ-CSA/F-99"]), 1);
+    let kpis: Value = serde_json::from_str(&check(
+        &var.run(&["report", "--fonds", "fonds.toml", "--json"]),
+        0,
+    ))
+    .unwrap();
+    assert_eq!(
+        (kpis["records"].as_u64(), kpis["pages"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(kpis["per_pipeline"][0]["key"], "executive-documents");
+    assert_eq!(kpis["backlog"][0]["sheets_remaining"], 6);
+
+    // A correction: a new version, signed, logged and verified; the old one stays.
+    let before = show(d1);
+    let old_id = before["manifest"]["record_id"].as_str().unwrap().to_owned();
+    let refused = var.run(&["edit", d1, "--set", "decision_date=22.08.2021"]);
+    check(&refused, 2);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("/decision_date"));
+    check(
+        &var.run(&[
+            "edit",
+            d1,
+            "--set",
+            "decision_date=2021-08-22",
+            "--operator",
+            "n.karimova",
+        ]),
+        0,
+    );
+    let after = show(d1);
+    assert_eq!(after["fields"]["decision_date"], "2021-08-22");
+    assert_eq!(
+        after["fields"]["case_number"],
+        before["fields"]["case_number"]
+    );
+    assert_eq!(after["manifest"]["previous"], old_id.as_str());
+    assert_eq!(after["other_versions"][0], old_id.as_str());
+    let edited = after["field_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["field"] == "decision_date")
+        .unwrap();
+    assert_eq!(
+        (edited["origin"].as_str(), edited["editor"].as_str()),
+        (Some("edited"), Some("n.karimova"))
+    );
+    check(
+        &var.run(&["verify", after["manifest"]["record_id"].as_str().unwrap()]),
+        0,
+    );
+    check(&var.run(&["verify", &old_id]), 0);
+    let audit = check(&var.run(&["audit", "--json"]), 0);
+    assert!(audit.contains("\"edit\""), "{audit}");
+}
