@@ -65,13 +65,27 @@ CURRENCY_WORDS = {
 }
 
 
+# How each language spells Tajik names: Russian documents transliterate the Tajik
+# letters, Uzbek Cyrillic keeps those it shares.
+SPELLING = {
+    "rus": {"Ҳ": "Х", "ҳ": "х", "Ҷ": "Дж", "ҷ": "дж", "Қ": "К", "қ": "к", "Ғ": "Г", "ғ": "г",
+            "Ӯ": "У", "ӯ": "у", "Ӣ": "И", "ӣ": "и"},
+    "uzb_cyrl": {"Ҷ": "Ж", "ҷ": "ж", "Ӯ": "Ў", "ӯ": "ў", "Ӣ": "И", "ӣ": "и"},
+    "tgk": {},
+}
+
+
+def spelled(name, lang):
+    return "".join(SPELLING[lang].get(c, c) for c in name)
+
+
 def person(rng, lang, female=None):
     female = rng.random() < 0.5 if female is None else female
     surname = rng.choice(SURNAMES) + ("а" if female else "")
     given = rng.choice(GIVEN_F if female else GIVEN_M)
     if lang == "rus" or rng.random() < 0.5:
-        return f"{surname} {given} {rng.choice(PATRON_F if female else PATRON_M)}"
-    return f"{surname} {given}"
+        return spelled(f"{surname} {given} {rng.choice(PATRON_F if female else PATRON_M)}", lang)
+    return spelled(f"{surname} {given}", lang)
 
 
 def date(rng, lang, year=None):

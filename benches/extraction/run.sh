@@ -29,7 +29,7 @@ for doc in "$work"/docs/*.txt; do
       --name "$id" --level "$level" --seed "$n" > /dev/null
     dir="$work/$batch/$fond/$inventory/D-$n"
     mkdir -p "$dir"
-    cp "$work/render/$level/$id"/*_01.* "$dir/"
+    cp "$work/render/$level/$id"/*_01.png "$work/render/$level/$id"/*_01.jpg "$dir/" 2>/dev/null || true
     echo "$id $level TJ-CSA/$fond/$inventory/D-$n" >> "$work/records"
   done
 done

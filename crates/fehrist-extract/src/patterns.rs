@@ -206,6 +206,21 @@ pub fn amounts(text: &str) -> Vec<(Range<usize>, Amount)> {
             },
         ));
     }
+    for c in MISREAD_CODE.captures_iter(text) {
+        let token = c.get(3).expect("a code");
+        let Some(code) = misread_code(token.as_str()) else {
+            continue;
+        };
+        let number = c.get(1).expect("a number");
+        let value = decimal(number.as_str(), c.get(2).map(|m| m.as_str()));
+        found.push((
+            number.start()..token.end(),
+            Amount {
+                value,
+                currency: code.to_owned(),
+            },
+        ));
+    }
     found.sort_by_key(|(range, _)| range.start);
     let mut kept: Vec<(Range<usize>, Amount)> = Vec::new();
     for (range, amount) in found {
@@ -216,8 +231,73 @@ pub fn amounts(text: &str) -> Vec<(Range<usize>, Amount)> {
     kept
 }
 
-/// The number sign, and what Tesseract's Tajik model reads it as (`ІЮе`, `Ке`).
-const NUMBER_SIGN: &str = r"(?:№|N[°oо]\.?|No\.?|N|ІЮе|Ю[eе]|К[eе]|М[eеo]|Х[eе])";
+/// A number followed by three or four capitals, digits or signs: a currency code as
+/// a Cyrillic model reads Latin letters (`KGS` as `КСЅ`, `BYN` as `ВУК`, `UZS` as `Ю25`).
+static MISREAD_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(&format!(
+        r"(?:^|[^\d\p{{L}}]){NUMBER}[ \t]*([\p{{Lu}}\d$€₽]{{3,4}})(?:[^\p{{L}}\d]|$)"
+    ))
+});
+
+/// The ISO 4217 code a misread token stands for: its letters folded from look-alikes,
+/// then the one code at most one edit away (none when two are).
+fn misread_code(token: &str) -> Option<&'static str> {
+    let folded: Vec<char> = token
+        .chars()
+        .map(|c| match c {
+            'А' => 'A',
+            'В' => 'B',
+            'С' => 'C',
+            'Е' => 'E',
+            'Н' => 'H',
+            'К' => 'K',
+            'М' => 'M',
+            'О' | '0' => 'O',
+            'Р' => 'P',
+            'Т' => 'T',
+            'У' | 'Ү' => 'Y',
+            'Х' => 'X',
+            'Ѕ' | '$' | '5' => 'S',
+            '2' => 'Z',
+            'Ю' => 'U',
+            'І' => 'I',
+            'Ј' => 'J',
+            c => c,
+        })
+        .collect();
+    if folded.iter().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let codes = ["TJS", "USD", "RUB", "BYN", "UZS", "KGS", "KZT", "EUR"];
+    let near: Vec<&str> = codes
+        .into_iter()
+        .filter(|code| edit_distance(&folded, &code.chars().collect::<Vec<_>>()) <= 1)
+        .collect();
+    match near.as_slice() {
+        [code] => Some(code),
+        _ => None,
+    }
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The number sign, and what Tesseract's Tajik model reads it as (`ІЮе`, `ІЮ`, `Ю`,
+/// `І`, `Ке`: `І` is no Tajik or Russian letter, so it stands for the sign).
+const NUMBER_SIGN: &str = r"(?:№|N[°oо]\.?|No\.?|N|ІЮе|ІЮ|Ю[eе]?|І|К[eе]|М[eеo]|Х[eе])";
 
 /// A number: letters, digits and the `-` `/` `.` between them (`2-345/2024`,
 /// `ИЛ-0012`, `123`).
@@ -420,6 +500,21 @@ mod tests {
         assert_eq!(found, expect);
         // A date is not a sum.
         assert!(amounts("от 12.03.2024 г.").is_empty());
+        // Latin codes as a Cyrillic model reads them.
+        let misread: Vec<(String, String)> = values(amounts(
+            "6 074 КС$, 2 389 ВУК, 897 226 520,37 Ю25, 12 ООО, 5 ДОМ",
+        ))
+        .into_iter()
+        .map(|a| (a.value, a.currency))
+        .collect();
+        assert_eq!(
+            misread,
+            [
+                ("6074".to_owned(), "KGS".to_owned()),
+                ("2389".to_owned(), "BYN".to_owned()),
+                ("897226520.37".to_owned(), "UZS".to_owned()),
+            ]
+        );
     }
 
     #[test]
@@ -431,7 +526,14 @@ mod tests {
         let misread = "ВАРАҚАИ ИҶРОИЯ ІЮе 9032/19\nПарвандаи Ке 2а-2683/2019\nдело 5-1/2020";
         assert_eq!(values(case_numbers(misread)), ["2а-2683/2019", "5-1/2020"]);
         assert_eq!(writ_number(misread).unwrap().1, "9032/19");
-        assert_eq!(values(numbers("САНАДИ ҚАЙДИ ТАВАЛЛУД ІЮе 1145, № 12")), ["1145", "12"]);
+        assert_eq!(
+            values(numbers("САНАДИ ҚАЙДИ ТАВАЛЛУД ІЮе 1145, № 12")),
+            ["1145", "12"]
+        );
+        assert_eq!(
+            values(numbers("ТАВАЛЛУД Ю 152\nТАВАЛЛУД І 2779")),
+            ["152", "2779"]
+        );
         // A word after a label is not a number.
         assert!(case_numbers("по делу истца").is_empty());
         assert_eq!(writ_number(text).unwrap().1, "ФС-0012/24");
