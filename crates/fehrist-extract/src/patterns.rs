@@ -235,7 +235,7 @@ pub fn amounts(text: &str) -> Vec<(Range<usize>, Amount)> {
 /// a Cyrillic model reads Latin letters (`KGS` as `КСЅ`, `BYN` as `ВУК`, `UZS` as `Ю25`).
 static MISREAD_CODE: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?:^|[^\d\p{{L}}]){NUMBER}[ \t]*([\p{{Lu}}\d$€₽]{{3,4}})(?:[^\p{{L}}\d]|$)"
+        r"(?:^|[^\d\p{{L}}]){NUMBER}[ \t]+([\p{{Lu}}\d$€₽]{{3,4}})(?:[^\p{{L}}\d]|$)"
     ))
 });
 
@@ -265,7 +265,8 @@ fn misread_code(token: &str) -> Option<&'static str> {
             c => c,
         })
         .collect();
-    if folded.iter().all(|c| c.is_ascii_digit()) {
+    // Digits alone are another number (`2 025`), not a code.
+    if token.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let codes = ["TJS", "USD", "RUB", "BYN", "UZS", "KGS", "KZT", "EUR"];
@@ -304,7 +305,7 @@ const NUMBER_SIGN: &str = r"(?:№|N[°oо]\.?|No\.?|N|ІЮе|ІЮ|Ю[eе]?|І|�
 const TOKEN: &str = r"([\p{L}\d](?:[\p{L}\d\-/.]*[\p{L}\d])?)";
 
 /// After a label, the sign may be misread as any short run of letters, or be missing.
-const LABEL_SIGN: &str = r"(?:№|[^\s\d№]{1,3})?";
+const LABEL_SIGN: &str = r"(?:№|[^\s\d№]{1,4})?";
 
 static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
@@ -313,7 +314,7 @@ static CASE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WRIT_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?i)(?:исполнительн\p{{L}}*\s+лист\p{{L}}*|варақаи\s+иҷро\p{{L}}*|ижро\s+варақа\p{{L}}*)\s+(?:серия\s+\p{{L}}+\s+)?{LABEL_SIGN}\s*{TOKEN}"
+        r"(?i)(?:исполнительн\p{{L}}*\s+лист\p{{L}}*|вара[қк]аи\s+иҷро\p{{L}}*|ижро\s+вара[қк]а\p{{L}}*)\s+(?:серия\s+\p{{L}}+\s+)?{LABEL_SIGN}\s*{TOKEN}"
     ))
 });
 static ANY_NUMBER: LazyLock<Regex> =
@@ -365,10 +366,10 @@ pub fn labelled(text: &str, labels: &[&str], to_comma: bool) -> Option<(Range<us
         let body = line.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
         let indent = body.len() - trimmed.len();
-        let lower = trimmed.to_lowercase();
+        let lower = folded(trimmed);
         for label in labels {
-            // Lower-casing keeps these Cyrillic letters' byte lengths.
-            if !lower.starts_with(label) || lower.len() != trimmed.len() {
+            // Lower-casing and folding keep these Cyrillic letters' byte lengths.
+            if !lower.starts_with(&folded(label)) || lower.len() != trimmed.len() {
                 continue;
             }
             let rest = &trimmed[label.len()..];
@@ -419,6 +420,24 @@ pub fn labelled(text: &str, labels: &[&str], to_comma: bool) -> Option<(Range<us
         }
     }
     None
+}
+
+/// Lower case with the Tajik and Uzbek letters a model may read as their Russian
+/// neighbours (`қ`→`к`, `ҳ`→`х`, …) folded, so a label matches either way; each
+/// letter keeps its byte length.
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'қ' => 'к',
+            'ҳ' => 'х',
+            'ғ' => 'г',
+            'ӯ' | 'ў' => 'у',
+            'ӣ' => 'и',
+            'ҷ' => 'ч',
+            c => c,
+        })
+        .collect()
 }
 
 /// The line of the first label of `labels`, as for [`labelled`], and the byte range of
@@ -500,6 +519,7 @@ mod tests {
         assert_eq!(found, expect);
         // A date is not a sum.
         assert!(amounts("от 12.03.2024 г.").is_empty());
+        assert!(amounts("соли 2025\n").is_empty());
         // Latin codes as a Cyrillic model reads them.
         let misread: Vec<(String, String)> = values(amounts(
             "6 074 КС$, 2 389 ВУК, 897 226 520,37 Ю25, 12 ООО, 5 ДОМ",
@@ -526,6 +546,17 @@ mod tests {
         let misread = "ВАРАҚАИ ИҶРОИЯ ІЮе 9032/19\nПарвандаи Ке 2а-2683/2019\nдело 5-1/2020";
         assert_eq!(values(case_numbers(misread)), ["2а-2683/2019", "5-1/2020"]);
         assert_eq!(writ_number(misread).unwrap().1, "9032/19");
+        assert_eq!(
+            writ_number("ВАРАҚАИ ИҶРОИЯ ІЮе» ФС-49397").unwrap().1,
+            "ФС-49397"
+        );
+        assert_eq!(writ_number("ИЖРО ВАРАКАСИ № ИЛ-419").unwrap().1, "ИЛ-419");
+        assert_eq!(
+            labelled("Карор санаси: 25.11.2023", &["қарор санаси"], false)
+                .unwrap()
+                .1,
+            "25.11.2023"
+        );
         assert_eq!(
             values(numbers("САНАДИ ҚАЙДИ ТАВАЛЛУД ІЮе 1145, № 12")),
             ["1145", "12"]

@@ -27,9 +27,18 @@ impl Registry {
     /// Appends one event to the audit log under a new signed checkpoint; returns its
     /// index.
     pub async fn record_event(&self, event: &AuditEvent) -> Result<u64, RegistryError> {
+        self.record_events(std::slice::from_ref(event)).await
+    }
+
+    /// Appends events, in order, under one new signed checkpoint (a service writes the
+    /// events of many requests at once); returns the index of the first.
+    pub async fn record_events(&self, events: &[AuditEvent]) -> Result<u64, RegistryError> {
         let key = self.log_key.as_ref().ok_or(RegistryError::NoLogKey)?;
         let origin = self.audit_origin()?;
-        let entry = canonical_json("audit event", event)?;
+        let entries = events
+            .iter()
+            .map(|event| canonical_json("audit event", event))
+            .collect::<Result<Vec<_>, _>>()?;
         let lock = self.store.lock_log(LogName::Audit).await?;
         let appended = async {
             let current = self.store.checkpoint(LogName::Audit).await?;
@@ -37,7 +46,7 @@ impl Registry {
                 Some(note) => open_checkpoint(note, &self.checkpoint_key(note).await?)?.size,
                 None => 0,
             };
-            self.append_entries(&lock, current.as_ref(), size, &[entry], &origin, key)
+            self.append_entries(&lock, current.as_ref(), size, &entries, &origin, key)
                 .await
         }
         .await;
