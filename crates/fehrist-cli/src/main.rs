@@ -10,6 +10,7 @@ mod edit;
 mod html;
 mod keys;
 mod output;
+mod serve;
 mod station;
 
 use std::io::Write as _;
@@ -79,6 +80,14 @@ enum Command {
     Report(describe::ReportArgs),
     /// Correct a record's extracted fields: a new signed version, never an overwrite.
     Edit(edit::EditArgs),
+    /// Serve the registry over HTTP: the JSON API under /api/v1/ (see
+    /// schemas/openapi.json), for the tokens made with `fehrist tokens`.
+    Serve(serve::ServeArgs),
+    /// Make, list and revoke the API tokens of the registry service.
+    Tokens {
+        #[command(subcommand)]
+        command: serve::TokensCommand,
+    },
 }
 
 impl Command {
@@ -102,6 +111,8 @@ impl Command {
             Command::Passport(args) => ("passport", "reader", args.fond.clone()),
             Command::Report(_) => ("report", "admin", "kpis".to_owned()),
             Command::Edit(args) => ("edit", "archivist", args.record.clone()),
+            Command::Serve(_) => ("serve", "admin", "registry service".to_owned()),
+            Command::Tokens { command } => ("tokens", "admin", format!("{command:?}")),
         })
     }
 }
@@ -165,6 +176,8 @@ fn main() -> ExitCode {
             Command::Passport(args) => describe::passport(&paths, args, cli.json).await,
             Command::Report(args) => describe::report(&paths, args, cli.json).await,
             Command::Edit(args) => edit::edit(&paths, args, cli.json).await,
+            Command::Serve(args) => serve::serve(&paths, args).await,
+            Command::Tokens { command } => serve::tokens(&paths, command, cli.json).await,
         }
     });
     // Every action on the registry is written to the audit log, whatever its outcome.

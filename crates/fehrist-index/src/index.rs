@@ -365,6 +365,11 @@ impl SearchIndex {
         })
     }
 
+    /// Sees what other processes committed since the last look.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(engine("reload the reader"))
+    }
+
     /// Makes every write so far durable and visible to searches.
     pub fn commit(&self) -> Result<(), IndexError> {
         self.with_writer(|writer| writer.commit().map(drop).map_err(engine("commit")))?;

@@ -16,6 +16,7 @@ mod manifest;
 mod passport;
 mod quarantine;
 mod refcode;
+mod token;
 
 pub use access::{AccessLevel, AccessLevelError};
 pub use audit::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
@@ -33,3 +34,4 @@ pub use manifest::{
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use quarantine::QuarantineEntry;
 pub use refcode::{RefCode, RefCodeError};
+pub use token::{ApiToken, Role, RoleError, TOKEN_VERSION};

@@ -371,6 +371,11 @@ impl Registry {
         self.index.was_emptied()
     }
 
+    /// Makes what other processes indexed visible to searches.
+    pub fn reload_index(&self) -> Result<(), RegistryError> {
+        Ok(self.index.reload()?)
+    }
+
     /// Searches with filters and facets (see [`SearchRequest`]).
     pub fn search_with(&self, request: &SearchRequest) -> Result<SearchResults, RegistryError> {
         Ok(self.index.search_with(request)?)

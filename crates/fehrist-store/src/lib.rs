@@ -774,6 +774,45 @@ impl Store {
             .await
     }
 
+    /// Stores an API token's record (never the token itself); create-only.
+    pub async fn put_token(&self, id: &str, record: Bytes) -> Result<Written, StoreError> {
+        self.create(&Path::from(format!("tokens/{id}.json")), record)
+            .await
+    }
+
+    /// A token's record, if there is one.
+    pub async fn get_token(&self, id: &str) -> Result<Option<Bytes>, StoreError> {
+        match self.read(&Path::from(format!("tokens/{id}.json"))).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(StoreError::Missing { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every token record's bytes.
+    pub async fn list_tokens(&self) -> Result<Vec<Bytes>, StoreError> {
+        let metas = self.list_under("tokens").await?;
+        let mut records = Vec::new();
+        for meta in metas
+            .iter()
+            .filter(|m| m.location.as_ref().ends_with(".json"))
+        {
+            records.push(self.read(&meta.location).await?);
+        }
+        Ok(records)
+    }
+
+    /// Marks a token revoked (a second object, since nothing stored is rewritten).
+    pub async fn revoke_token(&self, id: &str, note: Bytes) -> Result<Written, StoreError> {
+        self.create(&Path::from(format!("tokens/{id}.revoked")), note)
+            .await
+    }
+
+    pub async fn is_token_revoked(&self, id: &str) -> Result<bool, StoreError> {
+        self.exists(&Path::from(format!("tokens/{id}.revoked")))
+            .await
+    }
+
     /// Stores a quarantine entry (canonical JSON) under the digest that names it;
     /// create-only, so the same problem met again is `AlreadyThere`.
     pub async fn put_quarantine(&self, id: &Digest, entry: Bytes) -> Result<Written, StoreError> {

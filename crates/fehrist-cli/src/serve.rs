@@ -1,0 +1,119 @@
+//! `fehrist serve` and `fehrist tokens`: the registry service and its API tokens.
+
+use clap::{Args, Subcommand};
+use fehrist_model::{AccessLevel, Role};
+use fehrist_pipeline::now_rfc3339;
+use serde_json::json;
+
+use crate::Answer;
+use crate::output::{print, print_json};
+use crate::station::Paths;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+}
+
+pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
+    let mut registry = paths.open_registry().await?;
+    // Audit checkpoints are signed with the registry key.
+    if let Some(note) = paths.ensure_registry_key(&mut registry).await? {
+        eprintln!("fehrist: {note}");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
+    eprintln!(
+        "fehrist: serving the registry on http://{} (API under /api/v1/, ctrl-c stops)",
+        listener.local_addr()?
+    );
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    fehrist_server::serve(registry, listener, shutdown).await?;
+    eprintln!("fehrist: stopped; every request's audit event is written");
+    Ok(Answer::Yes)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Make a token for an agency; it is printed once and kept only as its hash.
+    Create {
+        #[arg(long)]
+        agency: String,
+        /// reader, archivist, auditor or admin.
+        #[arg(long)]
+        role: Role,
+        /// The most protected records it may see: open, internal, restricted or secret.
+        #[arg(long)]
+        clearance: AccessLevel,
+    },
+    /// Every token: id, agency, role, clearance, made, revoked.
+    List,
+    /// Revoke a token by its id (the 8 hex digits after `fehrist_`).
+    Revoke { id: String },
+}
+
+pub async fn tokens(paths: &Paths, command: TokensCommand, json: bool) -> anyhow::Result<Answer> {
+    let registry = paths.open_registry().await?;
+    let store = registry.store();
+    match command {
+        TokensCommand::Create {
+            agency,
+            role,
+            clearance,
+        } => {
+            let (token, record) =
+                fehrist_server::create_token(store, &agency, role, clearance, &now_rfc3339())
+                    .await?;
+            if json {
+                print_json(
+                    &json!({"token": token, "id": record.id, "agency": record.agency,
+                    "role": record.role, "clearance": record.clearance}),
+                )?;
+            } else {
+                eprintln!(
+                    "fehrist: token {} for {agency} ({role}, clearance {clearance}); it is shown only now",
+                    record.id
+                );
+                print(&format!("{token}\n"))?;
+            }
+            Ok(Answer::Yes)
+        }
+        TokensCommand::List => {
+            let tokens = fehrist_server::list_tokens(store).await?;
+            if json {
+                print_json(&json!(tokens.iter().map(|(t, revoked)| json!({
+                    "id": t.id, "agency": t.agency, "role": t.role, "clearance": t.clearance,
+                    "created_at": t.created_at, "revoked": revoked,
+                })).collect::<Vec<_>>()))?;
+            } else {
+                let mut text = String::new();
+                for (t, revoked) in &tokens {
+                    text.push_str(&format!(
+                        "{}  {:<24} {:<10} {:<11} {}{}\n",
+                        t.id,
+                        t.agency,
+                        t.role,
+                        t.clearance,
+                        t.created_at,
+                        if *revoked { "  revoked" } else { "" }
+                    ));
+                }
+                print(&text)?;
+            }
+            Ok(Answer::Yes)
+        }
+        TokensCommand::Revoke { id } => {
+            if fehrist_server::revoke_token(store, &id, &now_rfc3339()).await? {
+                eprintln!("fehrist: token {id} revoked");
+                Ok(Answer::Yes)
+            } else {
+                eprintln!("fehrist: no token {id}");
+                Ok(Answer::No)
+            }
+        }
+    }
+}

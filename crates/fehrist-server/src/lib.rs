@@ -1,0 +1,395 @@
+//! The registry service (`fehrist serve`): the JSON API under `/api/v1/` that ministries
+//! and auditors query, over the same store and index as the command line.
+//!
+//! Every `/api/v1` request but the health probes names a token (`Authorization: Bearer
+//! …`); the token's clearance decides what exists for the caller: a record above it is
+//! absent from results, counts, facets and snippets, and answers 404 exactly like a
+//! missing one. Every such request, allowed or denied, becomes an audit event, written
+//! to the audit log in batches by one task. This crate is the only one that knows HTTP.
+
+mod api;
+mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use fehrist_model::{AUDIT_EVENT_VERSION, ApiToken, AuditEvent, AuditOutcome};
+use fehrist_registry::Registry;
+use tokio::sync::mpsc;
+
+pub use tokens::{check_token, create_token, list_tokens, revoke_token};
+
+/// The OpenAPI 3 description of the API, as kept in the repository.
+pub const OPENAPI: &str = include_str!("../../../schemas/openapi.json");
+
+/// Largest upload `POST /api/v1/verify` accepts.
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] fehrist_store::StoreError),
+    #[error(transparent)]
+    Registry(#[from] fehrist_registry::RegistryError),
+    #[error(transparent)]
+    Seal(#[from] fehrist_seal::SealError),
+    #[error("a stored token record is malformed")]
+    Token(#[from] serde_json::Error),
+    #[error("no randomness for a token: {0}")]
+    Random(String),
+    #[error("cannot serve on {addr}")]
+    Listen {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Request counts and search latency, for `/metrics`.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    requests: [AtomicU64; 5],
+    searches: AtomicU64,
+    search_micros: AtomicU64,
+    audit_failures: AtomicU64,
+}
+
+impl Metrics {
+    fn count(&self, status: StatusCode) {
+        let class = (status.as_u16() / 100).clamp(1, 5) as usize - 1;
+        self.requests[class].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn prometheus(&self) -> String {
+        let mut text = String::from(
+            "# HELP fehrist_http_requests_total HTTP requests answered, by status class.\n\
+             # TYPE fehrist_http_requests_total counter\n",
+        );
+        for (i, counter) in self.requests.iter().enumerate() {
+            text.push_str(&format!(
+                "fehrist_http_requests_total{{class=\"{}xx\"}} {}\n",
+                i + 1,
+                counter.load(Ordering::Relaxed)
+            ));
+        }
+        text.push_str(&format!(
+            "# HELP fehrist_search_requests_total Searches answered.\n\
+             # TYPE fehrist_search_requests_total counter\n\
+             fehrist_search_requests_total {}\n\
+             # HELP fehrist_search_seconds_total Time spent answering searches.\n\
+             # TYPE fehrist_search_seconds_total counter\n\
+             fehrist_search_seconds_total {:.6}\n\
+             # HELP fehrist_audit_write_failures_total Batches of audit events that could not be written.\n\
+             # TYPE fehrist_audit_write_failures_total counter\n\
+             fehrist_audit_write_failures_total {}\n",
+            self.searches.load(Ordering::Relaxed),
+            self.search_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            self.audit_failures.load(Ordering::Relaxed),
+        ));
+        text
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) registry: Registry,
+    /// Taken out at shutdown, which closes the channel and ends the writer.
+    audit: std::sync::Mutex<Option<mpsc::UnboundedSender<AuditEvent>>>,
+    pub(crate) metrics: Metrics,
+}
+
+pub(crate) type AppState = Arc<Shared>;
+
+/// The caller a request's token names, handed to the handlers.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) token: ApiToken,
+}
+
+/// An RFC 9457 problem answer.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub(crate) status: StatusCode,
+    pub(crate) detail: String,
+}
+
+impl Problem {
+    pub(crate) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Problem {
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    /// Nothing the caller may see is there: the same answer for missing and hidden.
+    pub(crate) fn not_found() -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "no such record, page or fond")
+    }
+
+    /// An internal failure: logged in full, answered in general terms.
+    pub(crate) fn internal(error: &dyn std::error::Error) -> Self {
+        let mut detail = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            detail.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        eprintln!("fehrist serve: internal error: {detail}");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the registry could not answer; the error is logged",
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.status.canonical_reason().unwrap_or("error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+/// What an audited request is called in the audit log, from its route.
+fn action_of(method: &str, route: &str) -> String {
+    let name = route
+        .trim_start_matches("/api/v1/")
+        .split('/')
+        .filter(|part| !part.starts_with('{') && !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let name = if name.is_empty() {
+        "api".to_owned()
+    } else {
+        name
+    };
+    if method == "GET" {
+        name
+    } else {
+        format!("{}-{name}", method.to_lowercase())
+    }
+}
+
+/// Checks the bearer token, runs the request, and writes its audit event.
+async fn authorize_and_audit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_owned(),
+        |m| m.as_str().to_owned(),
+    );
+    let action = action_of(request.method().as_str(), &route);
+    let target: String = request
+        .uri()
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .chars()
+        .take(300)
+        .collect();
+    let bearer = bearer(request.headers());
+    let token = match bearer {
+        Some(bearer) => match check_token(&state.registry_store(), &bearer).await {
+            Ok(token) => token,
+            Err(e) => return Problem::internal(&e).into_response(),
+        },
+        None => None,
+    };
+    let response = match &token {
+        Some(token) => {
+            request.extensions_mut().insert(Caller {
+                token: token.clone(),
+            });
+            next.run(request).await
+        }
+        None => {
+            let mut response = Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "a valid token is needed: Authorization: Bearer fehrist_…",
+            )
+            .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("a header"),
+            );
+            response
+        }
+    };
+    let status = response.status();
+    state.metrics.count(status);
+    let outcome = match status.as_u16() {
+        200..=299 => AuditOutcome::Success,
+        401 | 403 => AuditOutcome::Denied,
+        400..=499 => AuditOutcome::Negative,
+        _ => AuditOutcome::Error,
+    };
+    let (actor, agency, role) = match &token {
+        Some(token) => (
+            format!("token:{}", token.id),
+            token.agency.clone(),
+            token.role.as_str().to_owned(),
+        ),
+        None => (
+            "anonymous".to_owned(),
+            "-".to_owned(),
+            "anonymous".to_owned(),
+        ),
+    };
+    let event = AuditEvent {
+        event_version: AUDIT_EVENT_VERSION,
+        time: fehrist_pipeline::now_rfc3339(),
+        actor,
+        agency,
+        role,
+        action,
+        target,
+        outcome,
+        client: format!("http@{}", client.ip()),
+    };
+    let sender = state
+        .audit
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match sender.as_ref() {
+        Some(sender) if sender.send(event).is_ok() => {}
+        _ => {
+            state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
+            eprintln!("fehrist serve: an audit event came after shutdown began");
+        }
+    }
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+impl Shared {
+    fn registry_store(&self) -> fehrist_store::Store {
+        self.registry.store().clone()
+    }
+}
+
+/// Writes audit events in batches: whatever arrived within 200 ms, up to 1,000, under
+/// one checkpoint. Returns when every sender is gone and the last batch is written.
+async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::UnboundedReceiver<AuditEvent>) {
+    while let Some(first) = events.recv().await {
+        let mut batch = vec![first];
+        let deadline = tokio::time::sleep(Duration::from_millis(200));
+        tokio::pin!(deadline);
+        while batch.len() < 1000 {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => batch.push(event),
+                    None => break,
+                },
+                () = &mut deadline => break,
+            }
+        }
+        if let Err(e) = state.registry.record_events(&batch).await {
+            state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "fehrist serve: {} audit event(s) could not be written: {e}",
+                batch.len()
+            );
+        }
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let audited = api::routes().layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state),
+        authorize_and_audit,
+    ));
+    Router::new()
+        .merge(api::public_routes())
+        .merge(audited)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .with_state(state)
+}
+
+/// Serves the registry on `listener` until `shutdown` completes, then writes the audit
+/// events still waiting. The registry needs its log key (audit checkpoints are signed).
+pub async fn serve(
+    registry: Registry,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+    let (audit, events) = mpsc::unbounded_channel();
+    let state = Arc::new(Shared {
+        registry,
+        audit: std::sync::Mutex::new(Some(audit)),
+        metrics: Metrics::default(),
+    });
+    let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
+    // Records ingested by other processes become searchable within a second.
+    let reloader = {
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.registry.reload_index() {
+                    eprintln!("fehrist serve: cannot reload the index: {e}");
+                }
+            }
+        })
+    };
+    let app = router(Arc::clone(&state));
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|source| ServerError::Listen { addr, source });
+    reloader.abort();
+    // Closing the channel lets the writer write what is left and finish.
+    state
+        .audit
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    let _ = writer.await;
+    served
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_named_from_routes() {
+        assert_eq!(action_of("GET", "/api/v1/search"), "search");
+        assert_eq!(
+            action_of("GET", "/api/v1/records/{id}/pages/{sheet}/text"),
+            "records-pages-text"
+        );
+        assert_eq!(action_of("POST", "/api/v1/verify"), "post-verify");
+    }
+}
