@@ -1118,3 +1118,340 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
     let audit = check(&var.run(&["audit", "--json"]), 0);
     assert!(audit.contains("\"edit\""), "{audit}");
 }
+
+/// One HTTP/1.1 exchange on loopback: status, headers (lower-case names), body.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = answer[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut decoded = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let line = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&rest[line + 2..line + 2 + size]);
+            rest = &rest[line + 2 + size + 2..];
+        }
+        body = decoded;
+    }
+    (status, head, body)
+}
+
+/// The registry service over a real listening socket: every role × clearance against
+/// every endpoint; a record above the clearance is absent from results, counts, facets,
+/// snippets and verify answers, and answers 404 like a missing one; no token, a wrong
+/// one or a revoked one is 401; every audited request is in the audit log.
+#[test]
+fn the_service_shows_each_caller_only_what_its_clearance_allows() {
+    use serde_json::Value;
+    let var = Var::new();
+    let batch = var.dir.path().join("batch");
+    // One Uzbek page per access level, each its own fond.
+    let levels = ["open", "internal", "restricted", "secret"];
+    let mut inventory = String::from("ref_code,access\n");
+    for (n, level) in levels.iter().enumerate() {
+        let folder = batch.join(format!("F-6{n}/O-1/D-1"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(
+            fixtures().join("batch/F-7/O-1/D-2/0001.jpg"),
+            folder.join("0001.jpg"),
+        )
+        .unwrap();
+        inventory.push_str(&format!("F-6{n}/O-1/D-1,{level}\n"));
+    }
+    std::fs::write(batch.join("inventory.csv"), inventory).unwrap();
+    check(&var.run(&["ingest", batch.to_str().unwrap()]), 0);
+    // A writ at internal: visible to internal callers, its persons redacted for them.
+    check(
+        &var.run(&[
+            "ingest",
+            fixtures().join("writs").to_str().unwrap(),
+            "--access",
+            "internal",
+        ]),
+        0,
+    );
+    let ids: Vec<String> = levels
+        .iter()
+        .enumerate()
+        .map(|(n, _)| {
+            let shown: Value = serde_json::from_str(&check(
+                &var.run(&["show", &format!("TJ-CSA/F-6{n}/O-1/D-1"), "--json"]),
+                0,
+            ))
+            .unwrap();
+            shown["manifest"]["record_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let writ: Value = serde_json::from_str(&check(
+        &var.run(&["show", "TJ-CSA/F-50/O-1/D-2", "--json"]),
+        0,
+    ))
+    .unwrap();
+    let writ_id = writ["manifest"]["record_id"].as_str().unwrap().to_owned();
+
+    let roles = ["reader", "archivist", "auditor", "admin"];
+    let mut tokens = Vec::new();
+    for role in roles {
+        for (clearance, level) in levels.iter().enumerate() {
+            let made: Value = serde_json::from_str(&check(
+                &var.run(&[
+                    "tokens",
+                    "create",
+                    "--agency",
+                    "Ministry of Justice",
+                    "--role",
+                    role,
+                    "--clearance",
+                    level,
+                    "--json",
+                ]),
+                0,
+            ))
+            .unwrap();
+            tokens.push((role, clearance, made["token"].as_str().unwrap().to_owned()));
+        }
+    }
+    let spare: Value = serde_json::from_str(&check(
+        &var.run(&[
+            "tokens",
+            "create",
+            "--agency",
+            "x",
+            "--role",
+            "admin",
+            "--clearance",
+            "secret",
+            "--json",
+        ]),
+        0,
+    ))
+    .unwrap();
+    check(
+        &var.run(&["tokens", "revoke", spare["id"].as_str().unwrap()]),
+        0,
+    );
+    let listed = check(&var.run(&["tokens", "list"]), 0);
+    assert!(
+        !listed.contains("fehrist_"),
+        "no token is ever printed again"
+    );
+    assert!(listed.contains("revoked"));
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fehrist"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(var.dir.path())
+        .env_remove("FEHRIST_STORE")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "serve ended"
+        );
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let mut audited = 0;
+    let mut get = |path: &str, token: Option<&str>| {
+        // Probes, the API description, metrics and the public log are not audited.
+        let public = ["/api/v1/health", "/api/v1/ready", "/api/v1/openapi.json"];
+        if path.starts_with("/api/v1/") && !public.iter().any(|p| path.starts_with(p)) {
+            audited += 1;
+        }
+        http(&addr, "GET", path, token, b"")
+    };
+    let json = |body: &[u8]| -> Value { serde_json::from_slice(body).unwrap() };
+
+    assert_eq!(get("/api/v1/health", None).0, 200);
+    let openapi = json(&get("/api/v1/openapi.json", None).2);
+    assert_eq!(openapi["openapi"], "3.1.0");
+    assert!(get("/metrics", None).2.starts_with(b"# HELP"));
+    let checkpoint = get("/log/checkpoint", None);
+    assert_eq!(checkpoint.0, 200);
+    assert!(String::from_utf8_lossy(&checkpoint.2).contains("fehrist-log"));
+    for bad in [
+        None,
+        Some("fehrist_00000000_notatokennotatokennotatokennotatoken"),
+        Some(spare["token"].as_str().unwrap()),
+    ] {
+        let (status, head, body) = get("/api/v1/search?q=", bad);
+        assert_eq!(status, 401, "{bad:?}");
+        assert!(head.contains("www-authenticate: bearer"));
+        assert_eq!(json(&body)["status"], 401);
+    }
+    let missing = get(
+        &format!("/api/v1/records/{}", "0".repeat(32)),
+        Some(&tokens[0].2),
+    );
+    assert_eq!(missing.0, 404);
+
+    for (role, clearance, token) in &tokens {
+        let t = Some(token.as_str());
+        let sees = |level: usize| level <= *clearance;
+        // Search: hits, total and facets hold only what the clearance allows.
+        let found = json(&get("/api/v1/search?q=&limit=100", t).2);
+        let codes: Vec<&str> = found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["ref_code"].as_str().unwrap())
+            .collect();
+        let expected_pages = (0..4).filter(|&l| sees(l)).count() + if sees(1) { 2 } else { 0 };
+        assert_eq!(found["total"], expected_pages, "{role} {clearance}");
+        for (level, _) in levels.iter().enumerate() {
+            let code = format!("TJ-CSA/F-6{level}/O-1/D-1");
+            assert_eq!(
+                codes.contains(&code.as_str()),
+                sees(level),
+                "{role} {clearance} {code}"
+            );
+        }
+        let facet_levels: Vec<&str> = found["facets"]["access"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v["value"].as_str().unwrap()).collect())
+            .unwrap_or_default();
+        for (level, name) in levels.iter().enumerate() {
+            assert_eq!(
+                facet_levels.contains(name),
+                sees(level),
+                "{role} {clearance} {name}"
+            );
+        }
+        // Asking for a level above the clearance gives nothing, not an error.
+        let secret = json(&get("/api/v1/search?q=&access=secret", t).2);
+        assert_eq!(secret["total"], if sees(3) { 1 } else { 0 });
+        for (level, id) in ids.iter().enumerate() {
+            let (status, _, body) = get(&format!("/api/v1/records/{id}"), t);
+            if sees(level) {
+                assert_eq!(status, 200);
+                assert_eq!(json(&body)["manifest"]["record_id"], id.as_str());
+                assert_eq!(get(&format!("/api/v1/records/{id}/pages/1/text"), t).0, 200);
+                let image = get(&format!("/api/v1/records/{id}/pages/1/image"), t);
+                assert_eq!(image.0, 200);
+                assert!(image.1.contains("content-type: image/jpeg"));
+            } else {
+                // Hidden answers exactly as missing.
+                assert_eq!(
+                    (status, json(&body)),
+                    (404, json(&missing.2)),
+                    "{role} {clearance}"
+                );
+                assert_eq!(get(&format!("/api/v1/records/{id}/pages/1/text"), t).0, 404);
+                assert_eq!(get(&format!("/api/v1/records/{id}/pdf"), t).0, 404);
+            }
+            let evidence = get(&format!("/api/v1/records/{id}/evidence"), t).0;
+            let expected = match (*role, sees(level)) {
+                ("reader" | "archivist", _) => 403,
+                (_, true) => 200,
+                (_, false) => 404,
+            };
+            assert_eq!(evidence, expected, "{role} {clearance} evidence");
+        }
+        let fonds = json(&get("/api/v1/fonds", t).2);
+        let listed: Vec<&str> = fonds["fonds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fond"].as_str().unwrap())
+            .collect();
+        for (level, _) in levels.iter().enumerate() {
+            assert_eq!(
+                listed.contains(&format!("TJ-CSA/F-6{level}").as_str()),
+                sees(level)
+            );
+            let passport = get(&format!("/api/v1/fonds/TJ-CSA/F-6{level}"), t);
+            assert_eq!(passport.0, if sees(level) { 200 } else { 404 });
+        }
+        if sees(1) {
+            let record = json(&get(&format!("/api/v1/records/{writ_id}"), t).2);
+            let debtor = &record["manifest"]["fields"]["debtor"];
+            if sees(2) {
+                assert_eq!(debtor, &writ["fields"]["debtor"]);
+            } else {
+                assert_eq!(debtor, "[redacted]");
+            }
+        }
+    }
+    // Verify an upload: the master of a record the caller may not see is not found.
+    let master = std::fs::read(fixtures().join("batch/F-7/O-1/D-2/0001.jpg")).unwrap();
+    let verified =
+        |token: &str| json(&http(&addr, "POST", "/api/v1/verify", Some(token), &master).2);
+    audited += 2;
+    let open_reader = verified(&tokens[0].2);
+    assert_eq!(
+        (
+            open_reader["registered"].as_bool(),
+            open_reader["unchanged"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    assert_eq!(open_reader["records"].as_array().unwrap().len(), 1);
+    let secret_reader = verified(&tokens[3].2);
+    assert_eq!(secret_reader["records"].as_array().unwrap().len(), 4);
+    let ranged = {
+        audited += 1;
+        http(
+            &addr,
+            "GET",
+            &format!("/api/v1/records/{}/pdf", ids[0]),
+            Some(&tokens[0].2),
+            b"",
+        )
+    };
+    assert!(ranged.2.starts_with(b"%PDF-"));
+
+    // Stopping writes every waiting audit event.
+    Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+    let trail: Value = serde_json::from_str(&check(&var.run(&["audit", "--json"]), 0)).unwrap();
+    let events = trail["events"].as_array().unwrap();
+    let http_events: Vec<&Value> = events
+        .iter()
+        .map(|e| &e["event"])
+        .filter(|e| {
+            e["client"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("http@127.0.0.1")
+        })
+        .collect();
+    assert_eq!(http_events.len(), audited);
+    assert!(
+        http_events
+            .iter()
+            .any(|e| e["outcome"] == "denied" && e["actor"] == "anonymous")
+    );
+    assert!(http_events.iter().any(|e| e["action"] == "post-verify"));
+}
