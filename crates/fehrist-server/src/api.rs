@@ -28,6 +28,17 @@ pub(crate) fn public_routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/log/{*path}", get(log_object))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/ui/search") }),
+        )
+        .route(
+            "/ui/login",
+            get(|headers: HeaderMap| async move {
+                crate::ui::sign_in_page(crate::ui::Lang::choose(None, &headers))
+            })
+            .post(crate::ui::sign_in),
+        )
 }
 
 /// Routes that need a token, each audited.
@@ -43,6 +54,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/fonds", get(fonds))
         .route("/api/v1/fonds/{archive}/{fond}", get(fond))
         .route("/api/v1/verify", post(verify))
+        .route("/ui/search", get(crate::ui::search))
+        .route("/ui/records/{id}", get(crate::ui::record))
+        .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))
+        .route("/ui/verify", get(crate::ui::verify))
 }
 
 type Answer = Result<Response, Problem>;
@@ -107,7 +122,7 @@ async fn log_object(State(state): State<AppState>, Path(path): Path<String>) -> 
 }
 
 /// Access levels a caller may see.
-fn visible(caller: &Caller) -> Vec<AccessLevel> {
+pub(crate) fn visible_levels(caller: &Caller) -> Vec<AccessLevel> {
     [
         AccessLevel::Open,
         AccessLevel::Internal,
@@ -194,7 +209,7 @@ async fn search(
             "limit is 1–100 and offset at most 10000",
         ));
     }
-    let mut access = visible(&caller);
+    let mut access = visible_levels(&caller);
     if let Some(asked) = params.access.as_deref().filter(|a| !a.is_empty()) {
         let asked: Vec<AccessLevel> = asked
             .split(',')
@@ -280,7 +295,7 @@ const PERSONAL_FIELDS: &[&str] = &["claimant", "debtor", "persons"];
 
 /// The manifest as the caller may read it: personal data fields redacted below
 /// `restricted`.
-fn redacted(manifest: &Manifest, caller: &Caller) -> Value {
+pub(crate) fn redacted(manifest: &Manifest, caller: &Caller) -> Value {
     let mut value = serde_json::to_value(manifest).expect("a manifest is JSON");
     if caller.token.may_see(AccessLevel::Restricted) {
         return value;
@@ -312,7 +327,7 @@ fn redacted(manifest: &Manifest, caller: &Caller) -> Value {
 }
 
 /// A record the caller may see, or 404 exactly as for a record that does not exist.
-async fn visible_record(
+pub(crate) async fn visible_record(
     state: &AppState,
     caller: &Caller,
     id: &str,
@@ -490,7 +505,10 @@ async fn evidence(
 }
 
 /// The current versions of every record the caller may see.
-async fn visible_manifests(state: &AppState, caller: &Caller) -> Result<Vec<Manifest>, Problem> {
+pub(crate) async fn visible_manifests(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<Manifest>, Problem> {
     let all = state.registry.manifests().await.map_err(internal)?;
     let current: Vec<Manifest> = current_versions(&all).into_iter().cloned().collect();
     Ok(current

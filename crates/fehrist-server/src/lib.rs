@@ -9,6 +9,7 @@
 
 mod api;
 mod tokens;
+mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -222,6 +223,9 @@ async fn authorize_and_audit(
             });
             next.run(request).await
         }
+        None if request.uri().path().starts_with("/ui/") => {
+            ui::sign_in_page(ui::Lang::choose(None, request.headers()))
+        }
         None => {
             let mut response = Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -280,9 +284,22 @@ async fn authorize_and_audit(
     response
 }
 
+/// The token a request carries: `Authorization: Bearer`, or the web pages' cookie.
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let from_cookie = || {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix("fehrist_token="))
+    };
+    let token = from_header.or_else(from_cookie)?;
     (!token.is_empty()).then(|| token.to_owned())
 }
 

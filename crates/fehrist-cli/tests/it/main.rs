@@ -1262,24 +1262,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
     );
     assert!(listed.contains("revoked"));
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_fehrist"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(var.dir.path())
-        .env_remove("FEHRIST_STORE")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
-            "serve ended"
-        );
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let (mut server, addr) = start_server(&var);
     let mut audited = 0;
     let mut get = |path: &str, token: Option<&str>| {
         // Probes, the API description, metrics and the public log are not audited.
@@ -1454,4 +1437,78 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             .any(|e| e["outcome"] == "denied" && e["actor"] == "anonymous")
     );
     assert!(http_events.iter().any(|e| e["action"] == "post-verify"));
+}
+
+/// Starts `fehrist serve` on a free loopback port; returns the child and its address.
+fn start_server(var: &Var) -> (std::process::Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_fehrist"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(var.dir.path())
+        .env_remove("FEHRIST_STORE")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(server.stderr.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "serve ended"
+        );
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    (server, addr)
+}
+
+/// The web pages end to end in headless Chromium (Debian's, driven by playwright-core
+/// from `tests/browser`, installed by `.ci/test`): sign in, search, a hit's page image
+/// loads beside its text, the interface speaks Tajik, Russian and English, and an
+/// uploaded scan is found unchanged.
+#[test]
+fn the_web_pages_work_in_a_browser() {
+    let var = Var::new();
+    check(
+        &var.run(&["ingest", fixtures().join("batch").to_str().unwrap()]),
+        0,
+    );
+    let token = check(
+        &var.run(&[
+            "tokens",
+            "create",
+            "--agency",
+            "Archive",
+            "--role",
+            "reader",
+            "--clearance",
+            "open",
+        ]),
+        0,
+    );
+    let (mut server, addr) = start_server(&var);
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let scan = fixtures().join("batch/F-12/O-3/D-45/0001.png");
+    let output = Command::new("node")
+        .arg(browser.join("ui.mjs"))
+        .args([
+            &format!("http://{addr}"),
+            token.trim(),
+            scan.to_str().unwrap(),
+            "бойгониҳо",
+        ])
+        .output()
+        .expect("node (see .ci/install-deps)");
+    Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    assert!(
+        output.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("verify said \"Unchanged"));
 }

@@ -1,0 +1,596 @@
+//! Web pages over the same API, rendered on the server: search with facets and
+//! snippets, a record's page images beside their text, a fond's passport, and a page
+//! to verify a document. Interface strings in Tajik, Russian and English (`?lang=`).
+//! The token is given once on the sign-in page and kept in a same-site cookie.
+
+use std::fmt::Write as _;
+
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use fehrist_index::SearchRequest;
+use fehrist_model::{AccessLevel, Manifest, fond_passport};
+use serde::Deserialize;
+
+use crate::api::{visible_levels, visible_manifests, visible_record};
+use crate::{AppState, Caller, Problem};
+
+/// The interface languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    Tg,
+    Ru,
+    En,
+}
+
+impl Lang {
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Tg => "tg",
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// From `?lang=`, else the browser's first of Tajik, Russian, English.
+    pub(crate) fn choose(asked: Option<&str>, headers: &HeaderMap) -> Lang {
+        let pick = |code: &str| match code {
+            "tg" => Some(Lang::Tg),
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        };
+        if let Some(lang) = asked.and_then(pick) {
+            return lang;
+        }
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|accepted| {
+                accepted
+                    .split(',')
+                    .filter_map(|part| pick(part.split(';').next()?.trim().get(..2)?))
+                    .next()
+            })
+            .unwrap_or(Lang::Tg)
+    }
+
+    /// The interface string for `key` in this language.
+    fn t(self, key: &str) -> &'static str {
+        let (tg, ru, en) = match key {
+            "title" => (
+                "Феҳрист — феҳристи ягонаи бойгониҳо",
+                "Фехрист — единый реестр архивов",
+                "Fehrist — the single archive registry",
+            ),
+            "search" => ("Ҷустуҷӯ", "Поиск", "Search"),
+            "query" => (
+                "Калимаҳо барои ҷустуҷӯ",
+                "Слова для поиска",
+                "Words to find",
+            ),
+            "pages_found" => ("саҳифа ёфт шуд", "страниц найдено", "pages found"),
+            "nothing" => ("Ҳеҷ чиз ёфт нашуд", "Ничего не найдено", "Nothing found"),
+            "filters" => ("Филтрҳо", "Фильтры", "Filters"),
+            "document_type" => ("Навъи ҳуҷҷат", "Тип документа", "Document type"),
+            "court" => ("Суд", "Суд", "Court"),
+            "currency" => ("Асъор", "Валюта", "Currency"),
+            "pipeline" => ("Категория", "Категория", "Category"),
+            "language" => ("Забон", "Язык", "Language"),
+            "access" => ("Дастрасӣ", "Доступ", "Access"),
+            "fond" => ("Фонд", "Фонд", "Fond"),
+            "sheet" => ("Варақ", "Лист", "Sheet"),
+            "record" => ("Парванда", "Дело", "Record"),
+            "fields" => ("Маълумоти ҳуҷҷат", "Сведения документа", "Document fields"),
+            "passport" => ("Шиносномаи фонд", "Паспорт фонда", "Fond passport"),
+            "files" => ("Парвандаҳо", "Дела", "Files"),
+            "sheets" => ("Варақҳо", "Листы", "Sheets"),
+            "inventories" => ("Рӯйхатҳо", "Описи", "Inventories"),
+            "verify" => ("Санҷиши ҳуҷҷат", "Проверка документа", "Verify a document"),
+            "verify_help" => (
+                "Файлро интихоб кунед: оё он нусхаи сабтшуда ва бетағйир аст?",
+                "Выберите файл: зарегистрирован ли он и не изменён ли?",
+                "Choose a file: is it a registered original, unchanged?",
+            ),
+            "unchanged" => (
+                "Бетағйир: ин файл дар феҳрист сабт шудааст",
+                "Без изменений: файл зарегистрирован в реестре",
+                "Unchanged: this file is registered",
+            ),
+            "not_registered" => (
+                "Ин файл дар феҳрист нест",
+                "Этого файла нет в реестре",
+                "This file is not registered",
+            ),
+            "changed" => (
+                "Сабт тағйир ёфтааст",
+                "Запись изменена",
+                "The record has changed",
+            ),
+            "sign_in" => ("Ворид шудан", "Войти", "Sign in"),
+            "token" => (
+                "Калиди дастрасӣ (token)",
+                "Ключ доступа (token)",
+                "Access token",
+            ),
+            "pdf" => ("PDF-и ҷустуҷӯшаванда", "PDF с текстом", "Searchable PDF"),
+            "next" => ("Саҳифаи навбатӣ", "Следующая страница", "Next page"),
+            _ => ("?", "?", "?"),
+        };
+        match self {
+            Lang::Tg => tg,
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A query-string value.
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => {
+                let _ = write!(out, "%{other:02X}");
+            }
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1d1d1d}\
+header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
+header a{color:#fff}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
+.layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
+aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
+.sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
+.sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
+.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}";
+
+fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
+    let switch: String = [Lang::Tg, Lang::Ru, Lang::En]
+        .iter()
+        .map(|l| format!("<a href=\"?lang={0}\" lang=\"{0}\">{0}</a>", l.code()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style>{STYLE}</style></head><body>\
+         <header><strong>{brand}</strong><a href=\"/ui/search?lang={code}\">{search}</a>\
+         <a href=\"/ui/verify?lang={code}\">{verify}</a><span>{switch}</span></header>\
+         <main>{body}</main></body></html>\n",
+        code = lang.code(),
+        title = escape(title),
+        brand = escape(lang.t("title")),
+        search = lang.t("search"),
+        verify = lang.t("verify"),
+    ))
+}
+
+/// The sign-in page, answered (401) to a browser without a valid token.
+pub(crate) fn sign_in_page(lang: Lang) -> Response {
+    let body = format!(
+        "<h1>{}</h1><form method=\"post\" action=\"/ui/login\"><label>{} \
+         <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
+         <button type=\"submit\">{}</button></form>",
+        lang.t("sign_in"),
+        lang.t("token"),
+        lang.t("sign_in")
+    );
+    (
+        StatusCode::UNAUTHORIZED,
+        page(lang, lang.t("sign_in"), &body),
+    )
+        .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SignIn {
+    token: String,
+}
+
+/// Keeps the token in a cookie only this site's pages send, then goes to search.
+pub(crate) async fn sign_in(Form(form): Form<SignIn>) -> Response {
+    let token: String = form
+        .token
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let cookie = format!("fehrist_token={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800");
+    let mut response = Redirect::to("/ui/search").into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie.parse().expect("a cookie header"));
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UiSearch {
+    #[serde(default)]
+    q: String,
+    lang: Option<String>,
+    fond: Option<String>,
+    #[serde(rename = "type")]
+    document_type: Option<String>,
+    court: Option<String>,
+    currency: Option<String>,
+    pipeline: Option<String>,
+    language: Option<String>,
+    access: Option<String>,
+    #[serde(default)]
+    offset: usize,
+}
+
+/// A snippet with its highlighted character ranges marked.
+fn marked(snippet: &str, highlights: &[(usize, usize)]) -> String {
+    let mut out = String::new();
+    for (i, c) in snippet.chars().enumerate() {
+        if highlights.iter().any(|&(from, _)| from == i) {
+            out.push_str("<mark>");
+        }
+        if highlights.iter().any(|&(_, to)| to == i) {
+            out.push_str("</mark>");
+        }
+        out.push_str(&escape(&c.to_string()));
+    }
+    if highlights
+        .iter()
+        .any(|&(_, to)| to == snippet.chars().count())
+    {
+        out.push_str("</mark>");
+    }
+    out
+}
+
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<UiSearch>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let mut access = visible_levels(&caller);
+    if let Some(asked) = params
+        .access
+        .as_deref()
+        .and_then(|a| a.parse::<AccessLevel>().ok())
+    {
+        access.retain(|level| *level == asked);
+    }
+    const PAGE: usize = 20;
+    let request = SearchRequest {
+        query: params.q.clone(),
+        fond: params.fond.clone(),
+        document_type: params.document_type.clone(),
+        court: params.court.clone(),
+        currency: params.currency.clone(),
+        pipeline: params.pipeline.clone(),
+        language: params.language.clone(),
+        access,
+        offset: params.offset,
+        limit: PAGE,
+        ..SearchRequest::default()
+    };
+    let found = if request.access.is_empty() {
+        fehrist_index::SearchResults::default()
+    } else {
+        match state.registry.search_with(&request) {
+            Ok(found) => found,
+            Err(fehrist_registry::RegistryError::Index(fehrist_index::IndexError::Query {
+                ..
+            })) => fehrist_index::SearchResults::default(),
+            Err(e) => return Err(Problem::internal(&e)),
+        }
+    };
+    // The current filters, as a query string, with one of them changed.
+    let filters = [
+        ("fond", &params.fond),
+        ("type", &params.document_type),
+        ("court", &params.court),
+        ("currency", &params.currency),
+        ("pipeline", &params.pipeline),
+        ("language", &params.language),
+        ("access", &params.access),
+    ];
+    let link = |set: Option<(&str, &str)>, offset: usize| {
+        let mut query = format!("/ui/search?lang={}&q={}", lang.code(), encode(&params.q));
+        for (name, value) in filters {
+            let value = match set {
+                Some((changed, new)) if changed == name => Some(new.to_owned()),
+                _ => value.clone(),
+            };
+            if let Some(value) = value {
+                let _ = write!(query, "&{name}={}", encode(&value));
+            }
+        }
+        if offset > 0 {
+            let _ = write!(query, "&offset={offset}");
+        }
+        query
+    };
+    let mut body = format!(
+        "<h1>{}</h1><form class=\"search\" method=\"get\" action=\"/ui/search\" role=\"search\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\">\
+         <input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" aria-label=\"{}\"> \
+         <button type=\"submit\">{}</button></form>",
+        lang.t("search"),
+        lang.code(),
+        escape(&params.q),
+        lang.t("query"),
+        lang.t("query"),
+        lang.t("search")
+    );
+    body.push_str("<div class=\"layout\"><aside><h2>");
+    body.push_str(lang.t("filters"));
+    body.push_str("</h2>");
+    let facet_names = [
+        ("document_type", "type"),
+        ("court", "court"),
+        ("currency", "currency"),
+        ("pipeline", "pipeline"),
+        ("language", "language"),
+        ("access", "access"),
+        ("fond", "fond"),
+    ];
+    for (facet, parameter) in facet_names {
+        let Some(values) = found.facets.get(facet) else {
+            continue;
+        };
+        let _ = write!(
+            body,
+            "<h3>{}</h3><ul class=\"facet\" data-facet=\"{facet}\">",
+            lang.t(facet)
+        );
+        for (value, pages) in values {
+            let _ = write!(
+                body,
+                "<li><a href=\"{}\">{}</a> ({pages})</li>",
+                escape(&link(Some((parameter, value)), 0)),
+                escape(value)
+            );
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str("</aside><section>");
+    if found.hits.is_empty() {
+        let _ = write!(body, "<p class=\"nothing\">{}</p>", lang.t("nothing"));
+    } else {
+        let _ = write!(
+            body,
+            "<p class=\"total\">{} {}</p><ol class=\"hits\" start=\"{}\">",
+            found.total,
+            lang.t("pages_found"),
+            params.offset + 1
+        );
+        for hit in &found.hits {
+            let _ = write!(
+                body,
+                "<li class=\"hit\"><a href=\"/ui/records/{}?lang={}#sheet-{}\">{}</a> · {} {}<br>{}</li>",
+                hit.record_id,
+                lang.code(),
+                hit.sheet,
+                escape(&hit.ref_code.to_string()),
+                lang.t("sheet"),
+                hit.sheet,
+                marked(&hit.snippet, &hit.highlights)
+            );
+        }
+        body.push_str("</ol>");
+        if found.total > params.offset + found.hits.len() {
+            let _ = write!(
+                body,
+                "<a rel=\"next\" href=\"{}\">{}</a>",
+                escape(&link(None, params.offset + found.hits.len())),
+                lang.t("next")
+            );
+        }
+    }
+    body.push_str("</section></div>");
+    Ok(page(lang, lang.t("search"), &body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangParam {
+    lang: Option<String>,
+}
+
+fn fields_table(manifest: &Manifest, caller: &Caller) -> String {
+    let value = crate::api::redacted(manifest, caller);
+    let Some(fields) = value["fields"].as_object() else {
+        return String::new();
+    };
+    let mut table = String::from("<table class=\"fields\">");
+    for (name, value) in fields {
+        let shown = match value {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    serde_json::Value::Object(amount) => format!(
+                        "{} {}",
+                        amount["value"].as_str().unwrap_or(""),
+                        amount["currency"].as_str().unwrap_or("")
+                    ),
+                    other => other.as_str().unwrap_or("").to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        let _ = write!(
+            table,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            escape(name),
+            escape(&shown)
+        );
+    }
+    table.push_str("</table>");
+    table
+}
+
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let record = visible_record(&state, &caller, &id).await?;
+    let manifest = &record.manifest;
+    let texts = state
+        .registry
+        .page_texts(manifest)
+        .await
+        .map_err(|e| Problem::internal(&e))?;
+    let passport = &manifest.passport;
+    let fond = passport.ref_code.fond_code();
+    let mut body = format!(
+        "<h1>{} {}</h1><p>{}</p><p><a href=\"/ui/fonds/{}?lang={}\">{}: {}</a> · \
+         <a href=\"/api/v1/records/{}/pdf\">{}</a></p>",
+        lang.t("record"),
+        escape(&passport.ref_code.to_string()),
+        escape(passport.title.as_deref().unwrap_or("")),
+        escape(&fond),
+        lang.code(),
+        lang.t("passport"),
+        escape(&fond),
+        manifest.record_id,
+        lang.t("pdf"),
+    );
+    if !manifest.fields.is_empty() {
+        let _ = write!(
+            body,
+            "<h2>{}</h2>{}",
+            lang.t("fields"),
+            fields_table(manifest, &caller)
+        );
+    }
+    for (page, text) in manifest.pages.iter().zip(&texts) {
+        let _ = write!(
+            body,
+            "<section class=\"sheet\" id=\"sheet-{sheet}\"><img src=\"/api/v1/records/{id}/pages/{sheet}/image\" \
+             alt=\"{label} {sheet}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2><pre>{text}</pre></div></section>",
+            sheet = page.sheet,
+            id = manifest.record_id,
+            label = lang.t("sheet"),
+            text = escape(text),
+        );
+    }
+    Ok(page(lang, &passport.ref_code.to_string(), &body).into_response())
+}
+
+pub(crate) async fn fond(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((archive, fond)): Path<(String, String)>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let code = format!("{archive}/{fond}");
+    let manifests = visible_manifests(&state, &caller).await?;
+    let passport = fond_passport(&code, &manifests, None, &fehrist_pipeline::now_rfc3339());
+    if passport.files == 0 {
+        return Err(Problem::not_found());
+    }
+    let counts = |map: &std::collections::BTreeMap<String, u64>| {
+        map.iter()
+            .map(|(k, v)| format!("{} {v}", escape(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let body = format!(
+        "<h1>{} {}</h1><table class=\"passport\">\
+         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
+         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
+        lang.t("passport"),
+        escape(&code),
+        lang.t("inventories"),
+        passport.inventories,
+        lang.t("files"),
+        passport.files,
+        lang.t("sheets"),
+        passport.sheets,
+        lang.t("language"),
+        counts(&passport.languages),
+        lang.t("access"),
+        counts(&passport.access_levels),
+        lang.t("document_type"),
+        counts(&passport.document_types),
+    );
+    Ok(page(lang, &code, &body).into_response())
+}
+
+/// The upload page: the browser sends the chosen file to `POST /api/v1/verify` and
+/// says what came back.
+pub(crate) async fn verify(Query(params): Query<LangParam>, headers: HeaderMap) -> Response {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let body = format!(
+        "<h1>{title}</h1><p>{help}</p><input type=\"file\" id=\"file\" aria-label=\"{title}\">\
+         <p id=\"result\" role=\"status\"></p><script>\n\
+         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}}};\n\
+         document.getElementById('file').addEventListener('change', async (event) => {{\n\
+           const file = event.target.files[0]; if (!file) return;\n\
+           const result = document.getElementById('result');\n\
+           const answer = await fetch('/api/v1/verify', {{method: 'POST', body: file, credentials: 'same-origin'}});\n\
+           const found = await answer.json();\n\
+           if (!answer.ok) {{ result.className = 'bad'; result.textContent = found.detail; return; }}\n\
+           const names = found.records.map(r => r.ref_code).join(', ');\n\
+           if (!found.registered) {{ result.className = 'bad'; result.textContent = say.missing; }}\n\
+           else if (found.unchanged) {{ result.className = 'ok'; result.textContent = say.unchanged + ': ' + names; }}\n\
+           else {{ result.className = 'bad'; result.textContent = say.changed + ': ' + names; }}\n\
+         }});\n</script>",
+        title = lang.t("verify"),
+        help = lang.t("verify_help"),
+        unchanged = lang.t("unchanged"),
+        missing = lang.t("not_registered"),
+        changed = lang.t("changed"),
+    );
+    page(lang, lang.t("verify"), &body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_and_marks() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            "ru-RU,ru;q=0.9,en;q=0.8".parse().unwrap(),
+        );
+        assert_eq!(Lang::choose(None, &headers), Lang::Ru);
+        assert_eq!(Lang::choose(Some("en"), &headers), Lang::En);
+        assert_eq!(Lang::choose(None, &HeaderMap::new()), Lang::Tg);
+        assert_eq!(Lang::Tg.t("search"), "Ҷустуҷӯ");
+        assert_eq!(
+            marked("ин <ҳуҷҷат>", &[(3, 10)]),
+            "ин <mark>&lt;ҳуҷҷат&gt;</mark>"
+        );
+        assert_eq!(encode("ҷ a&b"), "%D2%B7+a%26b");
+    }
+}
