@@ -253,6 +253,7 @@ fn main() {
     };
     // Two words of middling frequency: each on some pages, both together on fewer.
     let query = format!("/api/v1/search?q={}+{}&limit=20", words[40], words[60]);
+    let without_facets = format!("{query}&facets=false");
     let probe = load(&addr, &query, &token, 1, 1);
     println!(
         "query: two words ({} {}), {connections} keep-alive connections, {seconds} s per phase; warm-up {} requests",
@@ -262,6 +263,8 @@ fn main() {
     );
     let (alone, elapsed) = load(&addr, &query, &token, connections, seconds);
     report("search alone", &alone, elapsed);
+    let (alone, elapsed) = load(&addr, &without_facets, &token, connections, seconds);
+    report("search alone, facets=false", &alone, elapsed);
 
     // An ingest of the fixture scans (copied under 40 fonds) into the same registry.
     let batch = dir.path().join("batch");
@@ -285,8 +288,10 @@ fn main() {
     .expect("fehrist ingest");
     std::thread::sleep(Duration::from_secs(2));
     let (during, elapsed) = load(&addr, &query, &token, connections, seconds);
-    let still_running = ingest.try_wait().expect("the ingest").is_none();
     report("search while an ingest runs", &during, elapsed);
+    let (during, elapsed) = load(&addr, &without_facets, &token, connections, seconds);
+    report("…, facets=false", &during, elapsed);
+    let still_running = ingest.try_wait().expect("the ingest").is_none();
     println!(
         "the ingest (1 OCR worker) was {} when the second phase ended",
         if still_running {

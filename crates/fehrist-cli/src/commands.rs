@@ -336,6 +336,7 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
         amount_to: args.amount_max,
         offset: args.offset,
         limit: args.limit,
+        facets: args.facets,
     };
     let found = registry.search_with(&request)?;
     let hits = &found.hits;

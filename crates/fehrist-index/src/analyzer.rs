@@ -15,15 +15,38 @@ use unicode_normalization::char::is_combining_mark;
 pub const MAX_TOKEN_CHARS: usize = 64;
 
 fn in_word(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+    // ASCII and Cyrillic letters are answered without Unicode's tables.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{052F}')
+        || c.is_alphanumeric()
+        || is_combining_mark(c)
+}
+
+/// The lower case of an ASCII or Cyrillic (U+0400–U+04FF) letter by its block's
+/// pattern, or `None` for any other character. Such letters are their own NFC form.
+fn simple_lower(c: char) -> Option<char> {
+    let code = u32::from(c);
+    let lower = match c {
+        _ if c.is_ascii() => return Some(c.to_ascii_lowercase()),
+        '\u{0400}'..='\u{040F}' => code + 0x50,
+        '\u{0410}'..='\u{042F}' => code + 0x20,
+        '\u{0430}'..='\u{045F}' => code,
+        '\u{0460}'..='\u{0481}' | '\u{048A}'..='\u{04BF}' | '\u{04D0}'..='\u{04FF}' => code | 1,
+        '\u{04C0}' => 0x04CF,
+        '\u{04C1}'..='\u{04CE}' => code + (code & 1),
+        '\u{04CF}' => code,
+        _ => return None,
+    };
+    char::from_u32(lower)
 }
 
 /// The normalized form a word is indexed and searched under.
 pub fn normalize_word(word: &str) -> String {
-    word.nfc()
-        .flat_map(char::to_lowercase)
-        .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
+    let fold = |c: char| if c == 'ё' { 'е' } else { c };
+    let simple: Option<String> = word.chars().map(|c| simple_lower(c).map(fold)).collect();
+    simple.unwrap_or_else(|| word.nfc().flat_map(char::to_lowercase).map(fold).collect())
 }
 
 /// A name's words as they are searched: normalized, then Tajik and Uzbek letters
@@ -144,6 +167,26 @@ mod tests {
         check(decomposed, &["кӯҳистонӣ", "мактаб"]);
         let first = &tokens(decomposed)[0];
         assert_eq!(&decomposed[first.1..first.2], "ку\u{0304}ҳистони\u{0304}");
+    }
+
+    #[test]
+    fn the_quick_path_agrees_with_unicode() {
+        let slow = |c: char| -> String {
+            c.to_string()
+                .nfc()
+                .flat_map(char::to_lowercase)
+                .map(|c| if c == 'ё' { 'е' } else { c })
+                .collect()
+        };
+        for code in (0..0x80).chain(0x0400..0x0530) {
+            let c = char::from_u32(code).unwrap();
+            assert_eq!(normalize_word(&c.to_string()), slow(c), "U+{code:04X}");
+            assert_eq!(
+                in_word(c),
+                c.is_alphanumeric() || is_combining_mark(c),
+                "U+{code:04X}"
+            );
+        }
     }
 
     #[test]

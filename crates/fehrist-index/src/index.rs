@@ -95,6 +95,8 @@ pub struct SearchRequest {
     pub amount_to: Option<f64>,
     pub offset: usize,
     pub limit: usize,
+    /// Count matching pages per facet value too (costs a pass over every match).
+    pub facets: bool,
 }
 
 /// One page of hits, how many pages match in all, and the facet counts over them all.
@@ -563,18 +565,21 @@ impl SearchIndex {
             facet_counts.add_facet(Facet::from_path([*name]));
         }
         let wanted = request.offset.saturating_add(request.limit.max(1));
-        let (top, total, counted) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(wanted).order_by_score(),
-                    Count,
-                    facet_counts,
-                ),
-            )
-            .map_err(engine("search"))?;
+        let top_docs = TopDocs::with_limit(wanted).order_by_score();
+        let (top, total, counted) = if request.facets {
+            let (top, total, counted) = searcher
+                .search(&query, &(top_docs, Count, facet_counts))
+                .map_err(engine("search"))?;
+            (top, total, Some(counted))
+        } else {
+            let (top, total) = searcher
+                .search(&query, &(top_docs, Count))
+                .map_err(engine("search"))?;
+            (top, total, None)
+        };
         let mut facets = std::collections::BTreeMap::new();
-        for name in FACETS {
+        for name in FACETS.iter().filter(|_| counted.is_some()) {
+            let counted = counted.as_ref().expect("facets were counted");
             let mut values: Vec<(String, u64)> = counted
                 .get(Facet::from_path([*name]))
                 .filter_map(|(facet, count)| {

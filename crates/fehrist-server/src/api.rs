@@ -172,6 +172,8 @@ struct SearchParams {
     offset: usize,
     limit: Option<usize>,
     sort: Option<String>,
+    /// Facet counts, unless `facets=false` (they cost a pass over every match).
+    facets: Option<bool>,
 }
 
 fn day(text: Option<&str>, name: &str) -> Result<Option<u64>, Problem> {
@@ -241,6 +243,7 @@ async fn search(
         amount_to: params.amount_max,
         offset: params.offset,
         limit,
+        facets: params.facets.unwrap_or(true),
     };
     let started = Instant::now();
     let found = state.registry.search_with(&request).map_err(|e| match e {

@@ -14,7 +14,7 @@ mod ui;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -106,6 +106,8 @@ pub(crate) struct Shared {
     /// Taken out at shutdown, which closes the channel and ends the writer.
     audit: std::sync::Mutex<Option<mpsc::UnboundedSender<AuditEvent>>>,
     pub(crate) metrics: Metrics,
+    /// Tokens checked lately, by the bearer string.
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -210,7 +212,7 @@ async fn authorize_and_audit(
         .collect();
     let bearer = bearer(request.headers());
     let token = match bearer {
-        Some(bearer) => match check_token(&state.registry_store(), &bearer).await {
+        Some(bearer) => match state.token(&bearer).await {
             Ok(token) => token,
             Err(e) => return Problem::internal(&e).into_response(),
         },
@@ -303,9 +305,33 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     (!token.is_empty()).then(|| token.to_owned())
 }
 
+/// How long a checked token is trusted without reading the store again: a revocation
+/// takes effect within this time.
+const TOKEN_CACHE: Duration = Duration::from_secs(5);
+
 impl Shared {
-    fn registry_store(&self) -> fehrist_store::Store {
-        self.registry.store().clone()
+    /// The live token a bearer string is, from the store or a recent check of it.
+    async fn token(&self, bearer: &str) -> Result<Option<ApiToken>, ServerError> {
+        let cached = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(bearer)
+            .filter(|(_, checked)| checked.elapsed() < TOKEN_CACHE)
+            .map(|(token, _)| token.clone());
+        if let Some(token) = cached {
+            return Ok(Some(token));
+        }
+        let token = check_token(self.registry.store(), bearer).await?;
+        let mut tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens.retain(|_, (_, checked)| checked.elapsed() < TOKEN_CACHE);
+        if let Some(token) = &token {
+            tokens.insert(bearer.to_owned(), (token.clone(), Instant::now()));
+        }
+        Ok(token)
     }
 }
 
@@ -362,6 +388,7 @@ pub async fn serve(
         registry,
         audit: std::sync::Mutex::new(Some(audit)),
         metrics: Metrics::default(),
+        tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
     // Records ingested by other processes become searchable within a second.

@@ -291,6 +291,7 @@ pub(crate) async fn search(
         access,
         offset: params.offset,
         limit: PAGE,
+        facets: true,
         ..SearchRequest::default()
     };
     let found = if request.access.is_empty() {

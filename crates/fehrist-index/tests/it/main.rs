@@ -301,6 +301,7 @@ fn filters_facets_names_and_ranges() {
     // Clearance: only open and internal pages, and only they are counted.
     let open_internal = SearchRequest {
         access: vec![AccessLevel::Open, AccessLevel::Internal],
+        facets: true,
         limit: 10,
         ..SearchRequest::default()
     };
