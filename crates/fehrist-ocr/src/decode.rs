@@ -219,6 +219,19 @@ fn tiff_pages<R: std::io::Read + std::io::Seek>(reader: R) -> Result<u32, OcrErr
 
 /// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale; for a PDF, the
 /// scan on that page.
+/// One page of a scan as a PNG a browser can show: PNG and JPEG files need none (serve
+/// them as they are); a TIFF or PDF page is decoded to grey and encoded as PNG.
+pub fn page_png(bytes: &[u8], page: u32) -> Result<Vec<u8>, OcrError> {
+    let image = decode_page(bytes, page)?;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| OcrError::Decode {
+            source: Box::new(e),
+        })?;
+    Ok(png)
+}
+
 pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Tiff => decode_tiff_page(bytes, page),

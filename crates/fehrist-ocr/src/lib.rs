@@ -19,7 +19,7 @@ mod quality;
 pub use alto::{AltoSource, alto_document, bcp47};
 pub use decode::{
     ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, TextLayer, decode_page,
-    page_count, page_count_in_file, pdf_page_image, resolution, text_layer,
+    page_count, page_count_in_file, page_png, pdf_page_image, resolution, text_layer,
 };
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,

@@ -407,8 +407,9 @@ async fn page_alto(
     Ok(([(header::CONTENT_TYPE, "application/alto+xml")], bytes).into_response())
 }
 
-/// The page's scan as stored (the whole file for a multi-page TIFF or PDF), with
-/// range requests.
+/// The page's scan: a PNG or JPEG master as stored (with range requests); a TIFF or
+/// PDF page rendered as PNG, since browsers show neither (the master itself is in the
+/// evidence and the record's PDF).
 async fn page_image(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -418,7 +419,17 @@ async fn page_image(
     let record = visible_record(&state, &caller, &id).await?;
     let page = &record.manifest.pages[page_of(&record.manifest, &sheet)?];
     let bytes = blob(&state, &page.master.sha256).await?;
-    ranged(&headers, bytes, &page.master.media_type)
+    match page.master.media_type.as_str() {
+        "image/png" | "image/jpeg" => ranged(&headers, bytes, &page.master.media_type),
+        _ => {
+            let number = page.source.page;
+            let png = tokio::task::spawn_blocking(move || fehrist_ocr::page_png(&bytes, number))
+                .await
+                .map_err(internal)?
+                .map_err(internal)?;
+            ranged(&headers, Bytes::from(png), "image/png")
+        }
+    }
 }
 
 async fn record_pdf(
@@ -554,8 +565,26 @@ async fn fond(
 async fn verify(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Answer {
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("uploads are at most {} MiB", crate::MAX_UPLOAD_BYTES >> 20),
+        )
+    };
+    // Refused from its declared length, before any of it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > crate::MAX_UPLOAD_BYTES as u64) {
+        return Err(too_large());
+    }
+    let body = axum::body::to_bytes(body, crate::MAX_UPLOAD_BYTES)
+        .await
+        .map_err(|_| too_large())?;
     if body.is_empty() {
         return Err(bad_request("upload the file as the request body"));
     }

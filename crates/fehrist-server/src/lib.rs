@@ -361,6 +361,27 @@ async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::UnboundedRecei
     }
 }
 
+/// Errors axum answers itself (a malformed query string, an upload over the limit, an
+/// unknown path) become problem documents like every other error.
+async fn problem_bodies(response: Response) -> Response {
+    let status = response.status();
+    let typed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| {
+            kind.starts_with("application/problem+json") || kind.starts_with("text/html")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || typed {
+        return response;
+    }
+    let detail = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    Problem::new(status, detail).into_response()
+}
+
 fn router(state: AppState) -> Router {
     let audited = api::routes().layer(axum::middleware::from_fn_with_state(
         Arc::clone(&state),
@@ -370,6 +391,7 @@ fn router(state: AppState) -> Router {
         .merge(api::public_routes())
         .merge(audited)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::map_response(problem_bodies))
         .with_state(state)
 }
 

@@ -589,9 +589,10 @@ mod tests {
         assert_eq!(Lang::choose(None, &HeaderMap::new()), Lang::Tg);
         assert_eq!(Lang::Tg.t("search"), "Ҷустуҷӯ");
         assert_eq!(
-            marked("ин <ҳуҷҷат>", &[(3, 10)]),
-            "ин <mark>&lt;ҳуҷҷат&gt;</mark>"
+            marked("ин <ҳуҷҷат> нав", &[(3, 11)]),
+            "ин <mark>&lt;ҳуҷҷат&gt;</mark> нав"
         );
+        assert_eq!(marked("ин ҳуҷҷат", &[(3, 9)]), "ин <mark>ҳуҷҷат</mark>");
         assert_eq!(encode("ҷ a&b"), "%D2%B7+a%26b");
     }
 }

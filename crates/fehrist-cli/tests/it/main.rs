@@ -1296,6 +1296,20 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         Some(&tokens[0].2),
     );
     assert_eq!(missing.0, 404);
+    // Malformed requests are problem documents too.
+    let malformed = get("/api/v1/search?limit=many", Some(&tokens[0].2));
+    assert_eq!(malformed.0, 400);
+    assert!(
+        malformed
+            .1
+            .contains("content-type: application/problem+json")
+    );
+    assert_eq!(json(&malformed.2)["status"], 400);
+    let bad_date = get("/api/v1/search?from=12.03.2024", Some(&tokens[0].2));
+    assert_eq!(
+        (bad_date.0, json(&bad_date.2)["status"].as_u64()),
+        (422, Some(422))
+    );
 
     for (role, clearance, token) in &tokens {
         let t = Some(token.as_str());
@@ -1389,6 +1403,35 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
     let verified =
         |token: &str| json(&http(&addr, "POST", "/api/v1/verify", Some(token), &master).2);
     audited += 2;
+    // An upload over the limit is refused from its declared length, unread.
+    let too_large = {
+        use std::io::{Read as _, Write as _};
+        audited += 1;
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        let head = format!(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Length: 300000000\r\nConnection: close\r\n\r\n",
+            tokens[0].2
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        // The answer comes before any of the body is sent; read its head only.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
+    assert!(
+        too_large.contains("application/problem+json"),
+        "{too_large}"
+    );
     let open_reader = verified(&tokens[0].2);
     assert_eq!(
         (
@@ -1459,6 +1502,9 @@ fn start_server(var: &Var) -> (std::process::Child, String) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    // The server goes on writing to stderr (its last line at shutdown); keep reading, or
+    // a closed pipe would make that write fail.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     (server, addr)
 }
 
@@ -1482,7 +1528,7 @@ fn the_web_pages_work_in_a_browser() {
             "--role",
             "reader",
             "--clearance",
-            "open",
+            "restricted",
         ]),
         0,
     );
@@ -1499,6 +1545,24 @@ fn the_web_pages_work_in_a_browser() {
         ])
         .output()
         .expect("node (see .ci/install-deps)");
+    // A TIFF sheet (of a restricted record the token may see), which browsers cannot
+    // show, comes as PNG.
+    let tiff: serde_json::Value = serde_json::from_str(&check(
+        &var.run(&["show", "TJ-CSA/F-12/O-3/D-46", "--json"]),
+        0,
+    ))
+    .unwrap();
+    let id = tiff["manifest"]["record_id"].as_str().unwrap();
+    let (status, head, png) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/records/{id}/pages/2/image"),
+        Some(token.trim()),
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: image/png"), "{head}");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     Command::new("kill")
         .args(["-INT", &server.id().to_string()])
         .status()
