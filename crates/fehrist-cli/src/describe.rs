@@ -10,10 +10,10 @@ use fehrist_model::{FondDeclaration, fond_passport, kpis};
 use fehrist_pipeline::now_rfc3339;
 use fehrist_schema::Schema;
 
-use crate::html;
 use crate::output::{print, print_json};
 use crate::station::Paths;
 use crate::{Answer, default_archive, shown};
+use fehrist_server::html;
 
 /// The archive's own list of fonds with their declared extent (`fonds.toml`).
 fn read_declarations(path: Option<&Path>) -> anyhow::Result<BTreeMap<String, FondDeclaration>> {

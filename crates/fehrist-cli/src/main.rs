@@ -7,7 +7,6 @@ mod audit;
 mod commands;
 mod describe;
 mod edit;
-mod html;
 mod keys;
 mod output;
 mod serve;

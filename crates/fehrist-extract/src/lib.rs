@@ -163,38 +163,34 @@ impl Builder<'_, '_> {
     }
 
     /// A list field: each value once, where it first appears.
-    fn texts(&mut self, name: &str, found: Vec<Found<String>>) {
-        let mut values: Vec<String> = Vec::new();
+    fn list<T: PartialEq>(
+        &mut self,
+        name: &str,
+        found: Vec<Found<T>>,
+        field: fn(Vec<T>) -> FieldValue,
+    ) {
+        let mut values: Vec<T> = Vec::new();
         for found in found {
             if values.contains(&found.value) {
                 continue;
             }
-            let field = format!("{name}/{}", values.len());
-            self.source(field, found.sheet, &found.range, found.certainty);
+            let item = format!("{name}/{}", values.len());
+            self.source(item, found.sheet, &found.range, found.certainty);
             values.push(found.value);
         }
         if !values.is_empty() {
             self.extraction
                 .fields
-                .insert(name.to_owned(), FieldValue::Texts(values));
+                .insert(name.to_owned(), field(values));
         }
     }
 
+    fn texts(&mut self, name: &str, found: Vec<Found<String>>) {
+        self.list(name, found, FieldValue::Texts);
+    }
+
     fn amounts(&mut self, name: &str, found: Vec<Found<Amount>>) {
-        let mut values: Vec<Amount> = Vec::new();
-        for found in found {
-            if values.contains(&found.value) {
-                continue;
-            }
-            let field = format!("{name}/{}", values.len());
-            self.source(field, found.sheet, &found.range, found.certainty);
-            values.push(found.value);
-        }
-        if !values.is_empty() {
-            self.extraction
-                .fields
-                .insert(name.to_owned(), FieldValue::Amounts(values));
-        }
+        self.list(name, found, FieldValue::Amounts);
     }
 }
 

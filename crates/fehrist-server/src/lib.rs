@@ -8,6 +8,7 @@
 //! to the audit log in batches by one task. This crate is the only one that knows HTTP.
 
 mod api;
+pub mod html;
 mod tokens;
 mod ui;
 

@@ -14,6 +14,7 @@ use fehrist_model::{AccessLevel, Manifest, fond_passport};
 use serde::Deserialize;
 
 use crate::api::{visible_levels, visible_manifests, visible_record};
+use crate::html::escape;
 use crate::{AppState, Caller, Problem};
 
 /// The interface languages.
@@ -124,21 +125,6 @@ impl Lang {
             Lang::En => en,
         }
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A query-string value.

@@ -1,5 +1,6 @@
-//! Printable HTML pages for the fond passport and the KPI report: one self-contained
-//! file each (inline CSS, charts as inline SVG), nothing fetched when viewed.
+//! Printable HTML pages for the fond passport and the KPI report (`fehrist passport
+//! --html`, `fehrist report --html`): one self-contained file each (inline CSS, charts
+//! as inline SVG), nothing fetched when viewed; and the escaping every page uses.
 
 use fehrist_model::{ConfidenceBands, FondPassport, Kpis, Tally};
 
