@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use fehrist_index::SearchRequest;
+use fehrist_index::{SearchRequest, Sort};
 use fehrist_model::{AccessLevel, RecordId, RefCode};
 use fehrist_ocr::{OcrEngine, Tesseract};
 use fehrist_pipeline::{
@@ -300,6 +300,9 @@ pub struct SearchArgs {
     /// language, access level and fond.
     #[arg(long)]
     facets: bool,
+    /// Order of hits: relevance, newest or oldest (by the record's date).
+    #[arg(long, default_value = "relevance", value_parser = ["relevance", "newest", "oldest"])]
+    sort: String,
 }
 
 /// `2024-03-12` as 20240312.
@@ -337,6 +340,11 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
         offset: args.offset,
         limit: args.limit,
         facets: args.facets,
+        sort: match args.sort.as_str() {
+            "newest" => Sort::Newest,
+            "oldest" => Sort::Oldest,
+            _ => Sort::Relevance,
+        },
     };
     let found = registry.search_with(&request)?;
     let hits = &found.hits;

@@ -97,6 +97,20 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Count matching pages per facet value too (costs a pass over every match).
     pub facets: bool,
+    pub sort: Sort,
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// By the record's date (its first: a decision date, else the passport's), newest
+    /// first; records without a date last.
+    Newest,
+    /// By the record's date, oldest first.
+    Oldest,
 }
 
 /// One page of hits, how many pages match in all, and the facet counts over them all.
@@ -140,6 +154,7 @@ struct Fields {
     dates: Field,
     amounts: Field,
     facets: Field,
+    record_date: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -184,6 +199,7 @@ fn schema() -> (Schema, Fields) {
         dates: builder.add_u64_field("dates", INDEXED | FAST),
         amounts: builder.add_f64_field("amounts", INDEXED | FAST),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
+        record_date: builder.add_u64_field("record_date", FAST),
     };
     (builder.build(), fields)
 }
@@ -339,6 +355,9 @@ impl SearchIndex {
                 }
                 for &day in &facts.dates {
                     doc.add_u64(f.dates, day);
+                }
+                if let Some(&day) = facts.dates.first() {
+                    doc.add_u64(f.record_date, day);
                 }
                 for &amount in &facts.amounts {
                     doc.add_f64(f.amounts, amount);
@@ -565,17 +584,29 @@ impl SearchIndex {
             facet_counts.add_facet(Facet::from_path([*name]));
         }
         let wanted = request.offset.saturating_add(request.limit.max(1));
-        let top_docs = TopDocs::with_limit(wanted).order_by_score();
-        let (top, total, counted) = if request.facets {
-            let (top, total, counted) = searcher
-                .search(&query, &(top_docs, Count, facet_counts))
-                .map_err(engine("search"))?;
-            (top, total, Some(counted))
-        } else {
-            let (top, total) = searcher
-                .search(&query, &(top_docs, Count))
-                .map_err(engine("search"))?;
-            (top, total, None)
+        let facet_counts = request.facets.then_some(facet_counts);
+        let (top, total, counted) = match request.sort {
+            Sort::Relevance => collect(
+                &searcher,
+                &query,
+                TopDocs::with_limit(wanted).order_by_score(),
+                facet_counts,
+            )?,
+            Sort::Newest | Sort::Oldest => {
+                let order = if request.sort == Sort::Newest {
+                    tantivy::Order::Desc
+                } else {
+                    tantivy::Order::Asc
+                };
+                let by_date =
+                    TopDocs::with_limit(wanted).order_by_fast_field::<u64>("record_date", order);
+                let (top, total, counted) = collect(&searcher, &query, by_date, facet_counts)?;
+                (
+                    top.into_iter().map(|(_, at)| (0.0, at)).collect(),
+                    total,
+                    counted,
+                )
+            }
         };
         let mut facets = std::collections::BTreeMap::new();
         for name in FACETS.iter().filter(|_| counted.is_some()) {
@@ -643,6 +674,29 @@ impl SearchIndex {
             hits,
             facets,
         })
+    }
+}
+
+/// The top documents, the number of matches, and the facet counts when asked for.
+fn collect<C: tantivy::collector::Collector>(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    top: C,
+    facets: Option<FacetCollector>,
+) -> Result<(C::Fruit, usize, Option<tantivy::collector::FacetCounts>), IndexError> {
+    match facets {
+        Some(facets) => {
+            let (top, total, counted) = searcher
+                .search(query, &(top, Count, facets))
+                .map_err(engine("search"))?;
+            Ok((top, total, Some(counted)))
+        }
+        None => {
+            let (top, total) = searcher
+                .search(query, &(top, Count))
+                .map_err(engine("search"))?;
+            Ok((top, total, None))
+        }
     }
 }
 

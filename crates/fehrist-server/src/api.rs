@@ -11,7 +11,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fehrist_index::SearchRequest;
+use fehrist_index::{SearchRequest, Sort};
 use fehrist_model::{AccessLevel, Manifest, RecordId, Role, current_versions, fond_passport};
 use fehrist_registry::RegistryError;
 use fehrist_store::LogName;
@@ -198,12 +198,17 @@ async fn search(
     Extension(caller): Extension<Caller>,
     Query(params): Query<SearchParams>,
 ) -> Answer {
-    if params.sort.as_deref().is_some_and(|s| s != "relevance") {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "sort: only relevance is supported",
-        ));
-    }
+    let sort = match params.sort.as_deref() {
+        None | Some("relevance") => Sort::Relevance,
+        Some("date") => Sort::Newest,
+        Some("date_asc") => Sort::Oldest,
+        Some(_) => {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sort is relevance, date (newest first) or date_asc",
+            ));
+        }
+    };
     let limit = params.limit.unwrap_or(20);
     if limit == 0 || limit > 100 || params.offset > 10_000 {
         return Err(Problem::new(
@@ -244,6 +249,7 @@ async fn search(
         offset: params.offset,
         limit,
         facets: params.facets.unwrap_or(true),
+        sort,
     };
     let started = Instant::now();
     let found = state.registry.search_with(&request).map_err(|e| match e {

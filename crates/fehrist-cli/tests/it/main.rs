@@ -1023,6 +1023,9 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
     assert_eq!(search(&["", "--name", "Хакимов Фаррух"]), [d2]);
     assert_eq!(search(&["", "--currency", "EUR"]), [d1]);
     assert_eq!(search(&["", "--from", "2020-01-01"]), [d1]);
+    // D-1 was decided in 2021, D-2 in 2015.
+    assert_eq!(search(&["", "--sort", "newest"]), [d1, d2]);
+    assert_eq!(search(&["", "--sort", "oldest"]), [d2, d1]);
     assert_eq!(search(&["", "--amount-min", "100000"]), [d2]);
     let faceted: Value =
         serde_json::from_str(&check(&var.run(&["search", "", "--facets", "--json"]), 0)).unwrap();
@@ -1305,6 +1308,11 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             .contains("content-type: application/problem+json")
     );
     assert_eq!(json(&malformed.2)["status"], 400);
+    assert_eq!(
+        get("/api/v1/search?sort=alphabetical", Some(&tokens[0].2)).0,
+        422
+    );
+    assert_eq!(get("/api/v1/search?sort=date", Some(&tokens[0].2)).0, 200);
     let bad_date = get("/api/v1/search?from=12.03.2024", Some(&tokens[0].2));
     assert_eq!(
         (bad_date.0, json(&bad_date.2)["status"].as_u64()),

@@ -1,6 +1,6 @@
 //! The search index on disk, with the archive's own words.
 
-use fehrist_index::{PageDoc, RecordFacts, SearchIndex, SearchRequest};
+use fehrist_index::{PageDoc, RecordFacts, SearchIndex, SearchRequest, Sort};
 use fehrist_model::{AccessLevel, Digest, RecordId};
 
 fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageDoc {
@@ -324,6 +324,22 @@ fn filters_facets_names_and_ranges() {
             .iter()
             .any(|(v, _)| v == "restricted")
     );
+    // By date: 2024 before 2023, and back; the school file has no date and comes last.
+    let by_date = |sort| -> Vec<String> {
+        index
+            .search_with(&SearchRequest {
+                sort,
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.ref_code.to_string())
+            .collect()
+    };
+    assert_eq!(by_date(Sort::Newest), [d1, d2, "TJ-CSA/F-12/O-3/D-45"]);
+    assert_eq!(by_date(Sort::Oldest)[..2], [d2, d1]);
     // Pages of results.
     let all = SearchRequest {
         limit: 2,
