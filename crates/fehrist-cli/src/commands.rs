@@ -307,16 +307,7 @@ pub struct SearchArgs {
 
 /// `2024-03-12` as 20240312.
 fn day_number(text: &str) -> Result<u64, String> {
-    let valid = text.len() == 10
-        && text.as_bytes()[4] == b'-'
-        && text.as_bytes()[7] == b'-'
-        && text.chars().filter(char::is_ascii_digit).count() == 8;
-    if !valid {
-        return Err(format!("{text:?} should be a day, YYYY-MM-DD"));
-    }
-    text.replace('-', "")
-        .parse()
-        .map_err(|_| format!("{text:?} is not a day"))
+    fehrist_index::day_number(text).ok_or_else(|| format!("{text:?} should be a day, YYYY-MM-DD"))
 }
 
 pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Result<Answer> {

@@ -100,6 +100,20 @@ pub struct SearchRequest {
     pub sort: Sort,
 }
 
+/// A day written `YYYY-MM-DD` as the `yyyymmdd` the date filters take; `None` when it
+/// is not written so.
+pub fn day_number(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    shaped.then(|| text.replace('-', "").parse().ok()).flatten()
+}
+
 /// The order of hits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {

@@ -14,7 +14,9 @@ mod analyzer;
 mod index;
 
 pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, name_key, normalize_word};
-pub use index::{Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults, Sort};
+pub use index::{
+    Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults, Sort, day_number,
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

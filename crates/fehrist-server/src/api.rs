@@ -180,17 +180,12 @@ fn day(text: Option<&str>, name: &str) -> Result<Option<u64>, Problem> {
     let Some(text) = text.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let valid = text.len() == 10
-        && text.as_bytes()[4] == b'-'
-        && text.as_bytes()[7] == b'-'
-        && text.chars().filter(char::is_ascii_digit).count() == 8;
-    if !valid {
-        return Err(Problem::new(
+    fehrist_index::day_number(text).map(Some).ok_or_else(|| {
+        Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("{name} should be a day, YYYY-MM-DD"),
-        ));
-    }
-    Ok(text.replace('-', "").parse().ok())
+        )
+    })
 }
 
 async fn search(

@@ -358,3 +358,19 @@ fn filters_facets_names_and_ranges() {
             .any(|h| h.ref_code == second_page.hits[0].ref_code)
     );
 }
+
+#[test]
+fn days_are_read_only_as_written_yyyy_mm_dd() {
+    use fehrist_index::day_number;
+    assert_eq!(day_number("2024-03-12"), Some(20240312));
+    for bad in [
+        "12.03.2024",
+        "2024-3-12",
+        "2024-03-1x",
+        "20240312",
+        "2024–03–12",
+        "",
+    ] {
+        assert_eq!(day_number(bad), None, "{bad:?}");
+    }
+}
