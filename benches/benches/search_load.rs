@@ -202,6 +202,8 @@ fn main() {
     let bin = std::env::var("FEHRIST_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target/release/fehrist"));
+    // Cargo runs benches in `benches/`: a relative path is taken from the workspace.
+    let bin = root.join(bin);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut rng = Rng(0x5eed_f00d);
     let words = vocabulary(&mut rng, 5000);

@@ -44,9 +44,25 @@ fn simple_lower(c: char) -> Option<char> {
 
 /// The normalized form a word is indexed and searched under.
 pub fn normalize_word(word: &str) -> String {
+    let mut normalized = String::with_capacity(word.len());
+    normalize_into(word, &mut normalized);
+    normalized
+}
+
+/// [`normalize_word`] into `out` (cleared first), reusing its allocation.
+fn normalize_into(word: &str, out: &mut String) {
     let fold = |c: char| if c == 'ё' { 'е' } else { c };
-    let simple: Option<String> = word.chars().map(|c| simple_lower(c).map(fold)).collect();
-    simple.unwrap_or_else(|| word.nfc().flat_map(char::to_lowercase).map(fold).collect())
+    out.clear();
+    for c in word.chars() {
+        match simple_lower(c) {
+            Some(lower) => out.push(fold(lower)),
+            None => {
+                out.clear();
+                out.extend(word.nfc().flat_map(char::to_lowercase).map(fold));
+                return;
+            }
+        }
+    }
 }
 
 /// A name's words as they are searched: normalized, then Tajik and Uzbek letters
@@ -115,7 +131,7 @@ impl TokenStream for ArchiveTokenStream<'_> {
             self.token.position = self.token.position.wrapping_add(1);
             self.token.offset_from = from;
             self.token.offset_to = to;
-            self.token.text = normalize_word(word);
+            normalize_into(word, &mut self.token.text);
             return true;
         }
     }

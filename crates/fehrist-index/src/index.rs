@@ -10,16 +10,17 @@ use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::passage::Passages;
 use crate::{ArchiveTokenizer, IndexError, name_key};
 
 const ARCHIVE_ANALYZER: &str = "fehrist_archive";
 const RUSSIAN_ANALYZER: &str = "fehrist_russian";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
-const SNIPPET_CHARS: usize = 160;
+/// The longest snippet, in bytes of UTF-8 (80 to 160 letters).
+const SNIPPET_BYTES: usize = 160;
 
 /// One page as the index sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +170,9 @@ struct Fields {
     amounts: Field,
     facets: Field,
     record_date: Field,
+    /// One term per clearance that may read the page (`internal` on an open page
+    /// too), so a caller's whole view is one term, not a union of levels.
+    readable_by: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -214,6 +218,7 @@ fn schema() -> (Schema, Fields) {
         amounts: builder.add_f64_field("amounts", INDEXED | FAST),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
         record_date: builder.add_u64_field("record_date", FAST),
+        readable_by: builder.add_text_field("readable_by", STRING),
     };
     (builder.build(), fields)
 }
@@ -352,6 +357,9 @@ impl SearchIndex {
                     doc.add_text(f.document_type, document_type);
                 }
                 doc.add_text(f.access, page.access.as_str());
+                for clearance in AccessLevel::ALL.into_iter().filter(|c| *c >= page.access) {
+                    doc.add_text(f.readable_by, clearance.as_str());
+                }
                 doc.add_text(f.language, &page.language);
                 doc.add_text(f.master, page.master.as_str());
                 doc.add_text(f.text, &page.text);
@@ -542,7 +550,18 @@ impl SearchIndex {
                 must.push((Occur::Must, term(Term::from_field_text(f.names, word))));
             }
         }
-        if !request.access.is_empty() {
+        let clearance = request.access.iter().max().copied();
+        let up_to_clearance = |clearance: AccessLevel| {
+            AccessLevel::ALL
+                .iter()
+                .all(|level| (*level <= clearance) == request.access.contains(level))
+        };
+        if let Some(clearance) = clearance.filter(|c| up_to_clearance(*c)) {
+            must.push((
+                Occur::Must,
+                term(Term::from_field_text(f.readable_by, clearance.as_str())),
+            ));
+        } else if !request.access.is_empty() {
             let any: Vec<(Occur, Box<dyn Query>)> = request
                 .access
                 .iter()
@@ -637,15 +656,14 @@ impl SearchIndex {
                 facets.insert((*name).to_owned(), values);
             }
         }
-        let snippets = |field| -> Result<Option<SnippetGenerator>, IndexError> {
-            let Some(text) = &text else { return Ok(None) };
-            let mut generator = SnippetGenerator::create(&searcher, &**text, field)
-                .map_err(engine("make snippets"))?;
-            generator.set_max_num_chars(SNIPPET_CHARS);
-            Ok(Some(generator))
+        let passages = |field| -> Result<Option<Passages>, IndexError> {
+            text.as_ref()
+                .map(|text| Passages::new(&searcher, &**text, field, SNIPPET_BYTES))
+                .transpose()
+                .map_err(engine("make snippets"))
         };
-        let exact = snippets(f.text)?;
-        let stemmed = snippets(f.text_russian)?;
+        let mut exact = passages(f.text)?;
+        let mut stemmed = passages(f.text_russian)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top.into_iter().skip(request.offset) {
             let doc: TantivyDocument = searcher.doc(address).map_err(engine("read a page"))?;
@@ -657,22 +675,22 @@ impl SearchIndex {
                 continue;
             };
             let page_text = Self::text_of(&doc, f.text).unwrap_or_default();
-            let (snippet, highlights) = match (&exact, &stemmed) {
-                (Some(exact), Some(stemmed)) => {
-                    let mut snippet = exact.snippet(page_text);
-                    if snippet.highlighted().is_empty() {
-                        snippet = stemmed.snippet(page_text);
-                    }
-                    let fragment = snippet.fragment();
-                    let chars = |byte: usize| fragment[..byte].chars().count();
-                    let highlights = snippet
-                        .highlighted()
+            let passage = exact
+                .as_mut()
+                .and_then(|exact| exact.best(page_text))
+                .or_else(|| stemmed.as_mut().and_then(|stemmed| stemmed.best(page_text)));
+            let (snippet, highlights) = match passage {
+                Some(passage) => {
+                    let chars = |byte: usize| passage.text[..byte].chars().count();
+                    let highlights = passage
+                        .highlights
                         .iter()
                         .map(|r| (chars(r.start), chars(r.end)))
                         .collect();
-                    (fragment.to_owned(), highlights)
+                    (passage.text.to_owned(), highlights)
                 }
-                _ => (page_text.chars().take(SNIPPET_CHARS).collect(), Vec::new()),
+                // Matched by its title, a name or a filter alone: the page's beginning.
+                None => (opening(page_text, SNIPPET_BYTES).to_owned(), Vec::new()),
             };
             hits.push(Hit {
                 record_id,
@@ -688,6 +706,22 @@ impl SearchIndex {
             hits,
             facets,
         })
+    }
+}
+
+/// The words of `text` that fit in `max_bytes` (at least its first word).
+fn opening(text: &str, max_bytes: usize) -> &str {
+    let text = text.trim_start();
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind(char::is_whitespace) {
+        Some(space) => text[..space].trim_end(),
+        None => text.split_whitespace().next().unwrap_or_default(),
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod analyzer;
 mod index;
+mod passage;
 
 pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, name_key, normalize_word};
 pub use index::{

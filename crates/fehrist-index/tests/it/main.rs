@@ -324,6 +324,21 @@ fn filters_facets_names_and_ranges() {
             .iter()
             .any(|(v, _)| v == "restricted")
     );
+    // A clearance (every level up to one) and any other choice of levels.
+    let school_code = "TJ-CSA/F-12/O-3/D-45";
+    let at_levels = |access: &[AccessLevel]| {
+        codes(SearchRequest {
+            access: access.to_vec(),
+            ..SearchRequest::default()
+        })
+    };
+    use AccessLevel::{Internal, Open, Restricted, Secret};
+    assert_eq!(at_levels(&[Open]), [school_code]);
+    assert_eq!(at_levels(&[Open, Internal, Restricted]), [school_code, d1, d2]);
+    assert_eq!(at_levels(&[Internal]), [d2]);
+    assert_eq!(at_levels(&[Restricted, Open]), [school_code, d1]);
+    assert_eq!(at_levels(&[Internal, Restricted]), [d1, d2]);
+    assert!(at_levels(&[Secret]).is_empty());
     // By date: 2024 before 2023, and back; the school file has no date and comes last.
     let by_date = |sort| -> Vec<String> {
         index
