@@ -169,16 +169,56 @@ fn load(addr: &str, path: &str, token: &str, connections: usize, seconds: u64) -
     (all, elapsed)
 }
 
-fn report(label: &str, latencies: &[u64], seconds: f64) {
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    println!(
-        "{label:<34} {:>7} requests {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>7.2} ms",
-        latencies.len(),
-        latencies.len() as f64 / seconds,
-        at(0.50) as f64 / 1000.0,
-        at(0.99) as f64 / 1000.0,
-        latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
-    );
+/// CPU seconds (user and system) a process has used so far.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command may hold spaces: fields are counted after its closing parenthesis.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime, fields 14 and 15 of stat(5); Linux counts 100 ticks a second.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// One timed phase: throughput and latency, the server's CPU per request, and how
+/// much CPU the ingest (when one runs) still got.
+struct Phase<'a> {
+    addr: &'a str,
+    token: &'a str,
+    connections: usize,
+    seconds: u64,
+    server: String,
+}
+
+impl Phase<'_> {
+    fn run(&self, label: &str, path: &str, ingest: Option<&str>) {
+        let server_before = cpu_seconds(&self.server);
+        let ingest_before = ingest.map(cpu_seconds);
+        let (latencies, elapsed) = load(self.addr, path, self.token, self.connections, self.seconds);
+        let server_cpu = cpu_seconds(&self.server) - server_before;
+        let at = |q: f64| {
+            latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)] as f64
+                / 1000.0
+        };
+        print!(
+            "{label:<30} {:>7.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  server {:.2} CPU-ms/req",
+            latencies.len() as f64 / elapsed,
+            at(0.50),
+            at(0.99),
+            latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
+            server_cpu * 1000.0 / latencies.len() as f64,
+        );
+        match (ingest, ingest_before) {
+            (Some(pid), Some(before)) => println!(
+                "  ingest {:.2} cores",
+                (cpu_seconds(pid) - before) / elapsed
+            ),
+            _ => println!(),
+        }
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -263,10 +303,15 @@ fn main() {
         words[60],
         probe.0.len()
     );
-    let (alone, elapsed) = load(&addr, &query, &token, connections, seconds);
-    report("search alone", &alone, elapsed);
-    let (alone, elapsed) = load(&addr, &without_facets, &token, connections, seconds);
-    report("search alone, facets=false", &alone, elapsed);
+    let phase = Phase {
+        addr: &addr,
+        token: &token,
+        connections,
+        seconds,
+        server: server.id().to_string(),
+    };
+    phase.run("search alone", &query, None);
+    phase.run("search alone, facets=false", &without_facets, None);
 
     // An ingest of the fixture scans (copied under 40 fonds) into the same registry.
     let batch = dir.path().join("batch");
@@ -289,10 +334,9 @@ fn main() {
     .spawn()
     .expect("fehrist ingest");
     std::thread::sleep(Duration::from_secs(2));
-    let (during, elapsed) = load(&addr, &query, &token, connections, seconds);
-    report("search while an ingest runs", &during, elapsed);
-    let (during, elapsed) = load(&addr, &without_facets, &token, connections, seconds);
-    report("…, facets=false", &during, elapsed);
+    let ingest_pid = ingest.id().to_string();
+    phase.run("search while an ingest runs", &query, Some(&ingest_pid));
+    phase.run("…, facets=false", &without_facets, Some(&ingest_pid));
     let still_running = ingest.try_wait().expect("the ingest").is_none();
     println!(
         "the ingest (1 OCR worker) was {} when the second phase ended",

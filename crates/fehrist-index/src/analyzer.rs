@@ -11,6 +11,9 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::char::is_combining_mark;
 
+/// The name the archive analyzer is registered under.
+pub(crate) const ARCHIVE_ANALYZER: &str = "fehrist_archive";
+
 /// Longer runs are OCR noise (rules, ornaments) rather than words.
 pub const MAX_TOKEN_CHARS: usize = 64;
 
@@ -50,7 +53,7 @@ pub fn normalize_word(word: &str) -> String {
 }
 
 /// [`normalize_word`] into `out` (cleared first), reusing its allocation.
-fn normalize_into(word: &str, out: &mut String) {
+pub(crate) fn normalize_into(word: &str, out: &mut String) {
     let fold = |c: char| if c == 'ё' { 'е' } else { c };
     out.clear();
     for c in word.chars() {
@@ -110,30 +113,59 @@ impl Tokenizer for ArchiveTokenizer {
     }
 }
 
+/// The byte range of the first word of `text` at or after `offset`, skipping words
+/// longer than [`MAX_TOKEN_CHARS`]: the tokens of the archive analyzer, unnormalized.
+pub(crate) fn next_word(text: &str, mut offset: usize) -> Option<(usize, usize)> {
+    loop {
+        let from = offset + text[offset..].find(in_word)?;
+        let to = text[from..]
+            .find(|c| !in_word(c))
+            .map_or(text.len(), |len| from + len);
+        // A character is at least a byte: only a long run needs counting.
+        if to - from <= MAX_TOKEN_CHARS || text[from..to].chars().count() <= MAX_TOKEN_CHARS {
+            return Some((from, to));
+        }
+        offset = to;
+    }
+}
+
+/// `true` when `word` is ASCII and Cyrillic (U+0400–U+04FF) alone, whose normalized
+/// form is exactly as many bytes long: a word that cannot be a term is then known by
+/// its length, without normalizing it.
+pub(crate) fn normalizes_to_same_length(word: &str) -> bool {
+    word.bytes()
+        .all(|b| b < 0xC0 || (0xD0..=0xD3).contains(&b))
+}
+
+/// `true` when `word`, one that [`normalizes_to_same_length`], normalizes to `term`;
+/// compares letter by letter and stops at the first difference.
+pub(crate) fn normalizes_to(word: &str, term: &str) -> bool {
+    if word.len() != term.len() {
+        return false;
+    }
+    for (w, t) in word.chars().zip(term.chars()) {
+        match simple_lower(w) {
+            Some(lower) if lower == t || (lower == 'ё' && t == 'е') => {}
+            Some(_) => return false,
+            // A Cyrillic combining sign: the slow way settles it.
+            None => return normalize_word(word) == term,
+        }
+    }
+    true
+}
+
 impl TokenStream for ArchiveTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        loop {
-            let rest = &self.text[self.offset..];
-            let Some(start) = rest.find(in_word) else {
-                self.offset = self.text.len();
-                return false;
-            };
-            let from = self.offset + start;
-            let len = self.text[from..]
-                .find(|c| !in_word(c))
-                .unwrap_or(self.text.len() - from);
-            let to = from + len;
-            self.offset = to;
-            let word = &self.text[from..to];
-            if word.chars().count() > MAX_TOKEN_CHARS {
-                continue;
-            }
-            self.token.position = self.token.position.wrapping_add(1);
-            self.token.offset_from = from;
-            self.token.offset_to = to;
-            normalize_into(word, &mut self.token.text);
-            return true;
-        }
+        let Some((from, to)) = next_word(self.text, self.offset) else {
+            self.offset = self.text.len();
+            return false;
+        };
+        self.offset = to;
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        normalize_into(&self.text[from..to], &mut self.token.text);
+        true
     }
 
     fn token(&self) -> &Token {
@@ -203,6 +235,27 @@ mod tests {
                 "U+{code:04X}"
             );
         }
+    }
+
+    #[test]
+    fn a_word_known_to_keep_its_length_keeps_it() {
+        let mut checked = 0;
+        for code in (0..0x80).chain(0x0400..0x0530).chain([0x0304, 0x00C9, 0x1E9E]) {
+            let c = char::from_u32(code).unwrap();
+            let word = format!("Ж{c}");
+            if normalizes_to_same_length(&word) {
+                assert_eq!(normalize_word(&word).len(), word.len(), "U+{code:04X}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 0x80 + 0x100);
+        for word in ["Ҳуҷҷат", "ЁҚУБОВ", "tjs", "Ж\u{0483}", "ӀӁ"] {
+            assert!(normalizes_to(word, &normalize_word(word)), "{word}");
+        }
+        assert!(!normalizes_to("Ҳуҷҷат", "ҳуҷҷот"));
+        assert!(!normalizes_to("Ҳуҷҷат", "ҳуҷҷатҳо"));
+        assert!(!normalizes_to_same_length("и\u{0304}"));
+        assert!(!normalizes_to_same_length("Straße"));
     }
 
     #[test]

@@ -13,10 +13,10 @@ use tantivy::schema::{
 use tantivy::tokenizer::{Language, Stemmer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::analyzer::ARCHIVE_ANALYZER;
 use crate::passage::Passages;
 use crate::{ArchiveTokenizer, IndexError, name_key};
 
-const ARCHIVE_ANALYZER: &str = "fehrist_archive";
 const RUSSIAN_ANALYZER: &str = "fehrist_russian";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// The longest snippet, in bytes of UTF-8 (80 to 160 letters).

@@ -10,17 +10,31 @@
 use std::collections::BTreeMap;
 
 use tantivy::query::Query;
-use tantivy::schema::Field;
+use tantivy::schema::{Field, FieldType};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Score, Searcher, Term};
+
+use crate::analyzer::{ARCHIVE_ANALYZER, next_word, normalize_into, normalizes_to, normalizes_to_same_length,
+};
 
 /// Finds passages of one field's text for one query.
 #[derive(Clone)]
 pub(crate) struct Passages {
     /// The query's terms in this field (as the analyzer wrote them) → weight.
     terms: BTreeMap<String, Score>,
-    analyzer: TextAnalyzer,
+    words: Words,
     max_bytes: usize,
+}
+
+/// How the field's text is cut into the words its terms came from.
+#[derive(Clone)]
+enum Words {
+    /// The archive analyzer's, read here so that most words of a page are compared
+    /// with the terms letter by letter, stopping at the first that differs, instead
+    /// of being normalized whole.
+    Archive { normalized: String },
+    /// Any other analyzer (the Russian stemmer's): every token normalized.
+    Analyzer(TextAnalyzer),
 }
 
 /// A window of a page's text and the byte ranges of the query's words within it.
@@ -53,9 +67,22 @@ impl Passages {
                 terms.insert(text, 1.0 / (1.0 + pages as Score));
             }
         }
+        let archive = matches!(
+            searcher.schema().get_field_entry(field).field_type(),
+            FieldType::Str(options) if options
+                .get_indexing_options()
+                .is_some_and(|indexing| indexing.tokenizer() == ARCHIVE_ANALYZER)
+        );
+        let words = if archive {
+            Words::Archive {
+                normalized: String::new(),
+            }
+        } else {
+            Words::Analyzer(searcher.index().tokenizer_for_field(field)?)
+        };
         Ok(Self {
             terms,
-            analyzer: searcher.index().tokenizer_for_field(field)?,
+            words,
             max_bytes,
         })
     }
@@ -76,16 +103,44 @@ impl Passages {
             }
             highlights.clear();
         };
-        let mut stream = self.analyzer.token_stream(text);
-        while let Some(token) = stream.next() {
-            if token.offset_to - start > self.max_bytes {
+        let mut read = |from: usize, to: usize, weight: Option<&Score>| {
+            if to - start > self.max_bytes {
                 close(score, start, stop, &mut highlights);
-                (score, start) = (0.0, token.offset_from);
+                (score, start) = (0.0, from);
             }
-            stop = token.offset_to;
-            if let Some(weight) = self.terms.get(token.text.as_str()) {
+            stop = to;
+            if let Some(weight) = weight {
                 score += weight;
-                highlights.push(token.offset_from..token.offset_to);
+                highlights.push(from..to);
+            }
+        };
+        match &mut self.words {
+            Words::Archive { normalized } => {
+                let mut offset = 0;
+                while let Some((from, to)) = next_word(text, offset) {
+                    offset = to;
+                    let word = &text[from..to];
+                    let weight = if normalizes_to_same_length(word) {
+                        self.terms
+                            .iter()
+                            .find(|(term, _)| normalizes_to(word, term))
+                            .map(|(_, weight)| weight)
+                    } else {
+                        normalize_into(word, normalized);
+                        self.terms.get(normalized.as_str())
+                    };
+                    read(from, to, weight);
+                }
+            }
+            Words::Analyzer(analyzer) => {
+                let mut stream = analyzer.token_stream(text);
+                while let Some(token) = stream.next() {
+                    read(
+                        token.offset_from,
+                        token.offset_to,
+                        self.terms.get(token.text.as_str()),
+                    );
+                }
             }
         }
         close(score, start, stop, &mut highlights);
@@ -105,19 +160,36 @@ mod tests {
     use super::*;
     use crate::ArchiveTokenizer;
 
-    fn passages(words: &[(&str, Score)], max_bytes: usize) -> Passages {
-        Passages {
-            terms: words.iter().map(|(w, s)| ((*w).to_owned(), *s)).collect(),
-            analyzer: TextAnalyzer::from(ArchiveTokenizer::default()),
+    /// Both ways of reading words: the archive analyzer's quick path and the generic
+    /// one over the same analyzer, which must agree.
+    fn passages(words: &[(&str, Score)], max_bytes: usize) -> [Passages; 2] {
+        let terms: BTreeMap<String, Score> =
+            words.iter().map(|(w, s)| ((*w).to_owned(), *s)).collect();
+        [
+            Words::Archive {
+                normalized: String::new(),
+            },
+            Words::Analyzer(TextAnalyzer::from(ArchiveTokenizer::default())),
+        ]
+        .map(|words| Passages {
+            terms: terms.clone(),
+            words,
             max_bytes,
-        }
+        })
+    }
+
+    fn best<'a>(finders: &mut [Passages; 2], text: &'a str) -> Option<Passage<'a>> {
+        let [quick, generic] = finders;
+        let found = quick.best(text);
+        assert_eq!(found, generic.best(text), "{text:?}");
+        found
     }
 
     #[test]
     fn the_heaviest_window_wins_and_its_words_are_marked() {
         let text = "Ҳуҷҷат дар бораи замин. Қарори суд дар бораи ситонидани қарз аз Раҳимов.";
-        let mut finder = passages(&[("қарз", 0.5), ("суд", 0.2)], 40);
-        let found = finder.best(text).expect("a passage");
+        let mut finders = passages(&[("қарз", 0.5), ("суд", 0.2)], 40);
+        let found = best(&mut finders, text).expect("a passage");
         assert!(found.text.contains("қарз"), "{found:?}");
         let marked: Vec<&str> = found.highlights.iter().map(|r| &found.text[r.clone()]).collect();
         assert_eq!(marked, ["қарз"]);
@@ -126,22 +198,24 @@ mod tests {
 
     #[test]
     fn words_match_whatever_their_case_in_the_page() {
-        let mut finder = passages(&[("ҳуҷҷат", 1.0)], 160);
-        let found = finder.best("ҲУҶҶАТ ва Ҳуҷҷат").expect("a passage");
+        let mut finders = passages(&[("ҳуҷҷат", 1.0), ("кӯҳистонӣ", 1.0)], 160);
+        // The second ҳуҷҷат and кӯҳистонӣ are written with combining marks.
+        let text = "ҲУҶҶАТ ва Ҳуҷҷат, х\u{0443}\u{0306}ҷҷат, КУ\u{0304}ҲИСТОНӢ";
+        let found = best(&mut finders, text).expect("a passage");
         let marked: Vec<&str> = found.highlights.iter().map(|r| &found.text[r.clone()]).collect();
-        assert_eq!(marked, ["ҲУҶҶАТ", "Ҳуҷҷат"]);
+        assert_eq!(marked, ["ҲУҶҶАТ", "Ҳуҷҷат", "КУ\u{0304}ҲИСТОНӢ"]);
     }
 
     #[test]
     fn among_equal_windows_the_first_is_shown() {
-        let mut finder = passages(&[("суд", 1.0)], 12);
-        let found = finder.best("суд аввал, баъд дигар суд").expect("a passage");
+        let mut finders = passages(&[("суд", 1.0)], 12);
+        let found = best(&mut finders, "суд аввал, баъд дигар суд").expect("a passage");
         assert_eq!(found.highlights, vec![0..6]);
     }
 
     #[test]
     fn no_passage_without_the_words() {
-        assert_eq!(passages(&[("суд", 1.0)], 160).best("замин ва об"), None);
-        assert_eq!(passages(&[], 160).best("суд"), None);
+        assert_eq!(best(&mut passages(&[("суд", 1.0)], 160), "замин ва об"), None);
+        assert_eq!(best(&mut passages(&[], 160), "суд"), None);
     }
 }
