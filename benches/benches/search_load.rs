@@ -1,7 +1,9 @@
 //! Search load on the registry service: an index of synthetic pages (100,000 by
 //! default), `fehrist serve` on loopback, and keep-alive clients asking a two-word
 //! query for a fixed time, first alone, then while an ingest runs into the same
-//! registry. Prints requests/second and p50/p99 latency. Figures, not assertions.
+//! registry (at the ordinary priority, then under `nice -n 10`). Prints
+//! requests/second, p50/p99 latency, the server's CPU per request and the CPU the
+//! ingest got. Figures, not assertions.
 //!
 //!   FEHRIST_BIN=target/release/fehrist cargo bench -p fehrist-benches --bench search_load
 //!   (PAGES, SECONDS, CONNECTIONS in the environment change the defaults)
@@ -204,7 +206,7 @@ impl Phase<'_> {
                 / 1000.0
         };
         print!(
-            "{label:<30} {:>7.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  server {:.2} CPU-ms/req",
+            "{label:<36} {:>6.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  server {:.2} CPU-ms/req",
             latencies.len() as f64 / elapsed,
             at(0.50),
             at(0.99),
@@ -313,41 +315,51 @@ fn main() {
     phase.run("search alone", &query, None);
     phase.run("search alone, facets=false", &without_facets, None);
 
-    // An ingest of the fixture scans (copied under 40 fonds) into the same registry.
-    let batch = dir.path().join("batch");
-    for copy in 0..40 {
-        for (from, to) in [
-            ("F-12/O-3/D-45", format!("F-{}/O-3/D-45", 2000 + copy)),
-            ("F-12/O-3/D-46", format!("F-{}/O-3/D-46", 2000 + copy)),
-            ("F-7/O-1/D-2", format!("F-{}/O-1/D-2", 2000 + copy)),
-        ] {
-            copy_tree(&root.join("fixtures/batch").join(from), &batch.join(to));
+    // Ingests of the fixture scans (copied under 40 fonds each) into the same
+    // registry: one at the ordinary priority, then one under `nice -n 10`, as a
+    // station that also serves the registry would run it.
+    for (first_fond, niceness) in [(2000, 0), (3000, 10)] {
+        let batch = dir.path().join(format!("batch-{first_fond}"));
+        for copy in 0..40 {
+            for (from, to) in [
+                ("F-12/O-3/D-45", format!("F-{}/O-3/D-45", first_fond + copy)),
+                ("F-12/O-3/D-46", format!("F-{}/O-3/D-46", first_fond + copy)),
+                ("F-7/O-1/D-2", format!("F-{}/O-1/D-2", first_fond + copy)),
+            ] {
+                copy_tree(&root.join("fixtures/batch").join(from), &batch.join(to));
+            }
         }
-    }
-    let mut ingest = fehrist(
-        &bin,
-        dir.path(),
-        &["ingest", batch.to_str().expect("a path"), "--workers", "1"],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("fehrist ingest");
-    std::thread::sleep(Duration::from_secs(2));
-    let ingest_pid = ingest.id().to_string();
-    phase.run("search while an ingest runs", &query, Some(&ingest_pid));
-    phase.run("…, facets=false", &without_facets, Some(&ingest_pid));
-    let still_running = ingest.try_wait().expect("the ingest").is_none();
-    println!(
-        "the ingest (1 OCR worker) was {} when the second phase ended",
-        if still_running {
-            "still running"
+        let mut ingest = Command::new("nice");
+        ingest
+            .args(["-n", &niceness.to_string()])
+            .arg(&bin)
+            .args(["ingest", batch.to_str().expect("a path"), "--workers", "1"])
+            .current_dir(dir.path())
+            .env_remove("FEHRIST_STORE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut ingest = ingest.spawn().expect("fehrist ingest");
+        std::thread::sleep(Duration::from_secs(2));
+        let ingest_pid = ingest.id().to_string();
+        let label = if niceness == 0 {
+            "while an ingest runs".to_owned()
         } else {
-            "already done"
-        }
-    );
-    let _ = ingest.kill();
-    let _ = ingest.wait();
+            format!("while a nice {niceness} ingest runs")
+        };
+        phase.run(&format!("search {label}"), &query, Some(&ingest_pid));
+        phase.run("…, facets=false", &without_facets, Some(&ingest_pid));
+        let still_running = ingest.try_wait().expect("the ingest").is_none();
+        println!(
+            "the ingest (1 OCR worker) was {} when the second phase ended",
+            if still_running {
+                "still running"
+            } else {
+                "already done"
+            }
+        );
+        let _ = ingest.kill();
+        let _ = ingest.wait();
+    }
     let _ = Command::new("kill")
         .args(["-INT", &server.id().to_string()])
         .status();
