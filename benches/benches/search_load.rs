@@ -180,7 +180,12 @@ fn cpu_seconds(pid: &str) -> f64 {
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
         .collect();
-    let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime, fields 14 and 15 of stat(5); Linux counts 100 ticks a second.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -199,7 +204,8 @@ impl Phase<'_> {
     fn run(&self, label: &str, path: &str, ingest: Option<&str>) {
         let server_before = cpu_seconds(&self.server);
         let ingest_before = ingest.map(cpu_seconds);
-        let (latencies, elapsed) = load(self.addr, path, self.token, self.connections, self.seconds);
+        let (latencies, elapsed) =
+            load(self.addr, path, self.token, self.connections, self.seconds);
         let server_cpu = cpu_seconds(&self.server) - server_before;
         let at = |q: f64| {
             latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)] as f64

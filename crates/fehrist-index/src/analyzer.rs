@@ -133,8 +133,7 @@ pub(crate) fn next_word(text: &str, mut offset: usize) -> Option<(usize, usize)>
 /// form is exactly as many bytes long: a word that cannot be a term is then known by
 /// its length, without normalizing it.
 pub(crate) fn normalizes_to_same_length(word: &str) -> bool {
-    word.bytes()
-        .all(|b| b < 0xC0 || (0xD0..=0xD3).contains(&b))
+    word.bytes().all(|b| b < 0xC0 || (0xD0..=0xD3).contains(&b))
 }
 
 /// `true` when `word`, one that [`normalizes_to_same_length`], normalizes to `term`;
@@ -240,7 +239,10 @@ mod tests {
     #[test]
     fn a_word_known_to_keep_its_length_keeps_it() {
         let mut checked = 0;
-        for code in (0..0x80).chain(0x0400..0x0530).chain([0x0304, 0x00C9, 0x1E9E]) {
+        for code in (0..0x80)
+            .chain(0x0400..0x0530)
+            .chain([0x0304, 0x00C9, 0x1E9E])
+        {
             let c = char::from_u32(code).unwrap();
             let word = format!("Ж{c}");
             if normalizes_to_same_length(&word) {

@@ -616,15 +616,32 @@ impl SearchIndex {
         for name in FACETS {
             facet_counts.add_facet(Facet::from_path([*name]));
         }
-        let wanted = request.offset.saturating_add(request.limit.max(1));
+        // No more than there are pages: the collector sets aside room for as many.
+        let wanted = request
+            .offset
+            .saturating_add(request.limit.max(1))
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX))
+            .max(1);
         let facet_counts = request.facets.then_some(facet_counts);
+        // A query the parser took may still ask what the schema cannot answer
+        // (`record_id:*` needs a fast field): the query's fault, not the index's.
+        let searched = |error: tantivy::TantivyError| match error {
+            tantivy::TantivyError::SchemaError(_) | tantivy::TantivyError::InvalidArgument(_) => {
+                IndexError::Query {
+                    query: request.query.clone(),
+                    source: Box::new(error),
+                }
+            }
+            other => engine("search")(other),
+        };
         let (top, total, counted) = match request.sort {
             Sort::Relevance => collect(
                 &searcher,
                 &query,
                 TopDocs::with_limit(wanted).order_by_score(),
                 facet_counts,
-            )?,
+            )
+            .map_err(searched)?,
             Sort::Newest | Sort::Oldest => {
                 let order = if request.sort == Sort::Newest {
                     tantivy::Order::Desc
@@ -633,7 +650,8 @@ impl SearchIndex {
                 };
                 let by_date =
                     TopDocs::with_limit(wanted).order_by_fast_field::<u64>("record_date", order);
-                let (top, total, counted) = collect(&searcher, &query, by_date, facet_counts)?;
+                let (top, total, counted) =
+                    collect(&searcher, &query, by_date, facet_counts).map_err(searched)?;
                 (
                     top.into_iter().map(|(_, at)| (0.0, at)).collect(),
                     total,
@@ -731,18 +749,14 @@ fn collect<C: tantivy::collector::Collector>(
     query: &dyn Query,
     top: C,
     facets: Option<FacetCollector>,
-) -> Result<(C::Fruit, usize, Option<tantivy::collector::FacetCounts>), IndexError> {
+) -> tantivy::Result<(C::Fruit, usize, Option<tantivy::collector::FacetCounts>)> {
     match facets {
         Some(facets) => {
-            let (top, total, counted) = searcher
-                .search(query, &(top, Count, facets))
-                .map_err(engine("search"))?;
+            let (top, total, counted) = searcher.search(query, &(top, Count, facets))?;
             Ok((top, total, Some(counted)))
         }
         None => {
-            let (top, total) = searcher
-                .search(query, &(top, Count))
-                .map_err(engine("search"))?;
+            let (top, total) = searcher.search(query, &(top, Count))?;
             Ok((top, total, None))
         }
     }

@@ -14,7 +14,8 @@ use tantivy::schema::{Field, FieldType};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Score, Searcher, Term};
 
-use crate::analyzer::{ARCHIVE_ANALYZER, next_word, normalize_into, normalizes_to, normalizes_to_same_length,
+use crate::analyzer::{
+    ARCHIVE_ANALYZER, next_word, normalize_into, normalizes_to, normalizes_to_same_length,
 };
 
 /// Finds passages of one field's text for one query.
@@ -191,7 +192,11 @@ mod tests {
         let mut finders = passages(&[("қарз", 0.5), ("суд", 0.2)], 40);
         let found = best(&mut finders, text).expect("a passage");
         assert!(found.text.contains("қарз"), "{found:?}");
-        let marked: Vec<&str> = found.highlights.iter().map(|r| &found.text[r.clone()]).collect();
+        let marked: Vec<&str> = found
+            .highlights
+            .iter()
+            .map(|r| &found.text[r.clone()])
+            .collect();
         assert_eq!(marked, ["қарз"]);
         assert!(found.text.len() <= 40, "{}", found.text.len());
     }
@@ -202,7 +207,11 @@ mod tests {
         // The second ҳуҷҷат and кӯҳистонӣ are written with combining marks.
         let text = "ҲУҶҶАТ ва Ҳуҷҷат, х\u{0443}\u{0306}ҷҷат, КУ\u{0304}ҲИСТОНӢ";
         let found = best(&mut finders, text).expect("a passage");
-        let marked: Vec<&str> = found.highlights.iter().map(|r| &found.text[r.clone()]).collect();
+        let marked: Vec<&str> = found
+            .highlights
+            .iter()
+            .map(|r| &found.text[r.clone()])
+            .collect();
         assert_eq!(marked, ["ҲУҶҶАТ", "Ҳуҷҷат", "КУ\u{0304}ҲИСТОНӢ"]);
     }
 
@@ -215,7 +224,10 @@ mod tests {
 
     #[test]
     fn no_passage_without_the_words() {
-        assert_eq!(best(&mut passages(&[("суд", 1.0)], 160), "замин ва об"), None);
+        assert_eq!(
+            best(&mut passages(&[("суд", 1.0)], 160), "замин ва об"),
+            None
+        );
         assert_eq!(best(&mut passages(&[], 160), "суд"), None);
     }
 }

@@ -188,6 +188,9 @@ fn day(text: Option<&str>, name: &str) -> Result<Option<u64>, Problem> {
     })
 }
 
+/// The deepest a search pages: results beyond it are reached by narrowing the search.
+pub(crate) const MAX_OFFSET: usize = 10_000;
+
 async fn search(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -205,7 +208,7 @@ async fn search(
         }
     };
     let limit = params.limit.unwrap_or(20);
-    if limit == 0 || limit > 100 || params.offset > 10_000 {
+    if limit == 0 || limit > 100 || params.offset > MAX_OFFSET {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "limit is 1–100 and offset at most 10000",

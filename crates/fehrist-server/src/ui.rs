@@ -253,7 +253,7 @@ fn marked(snippet: &str, highlights: &[(usize, usize)]) -> String {
 pub(crate) async fn search(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(params): Query<UiSearch>,
+    Query(mut params): Query<UiSearch>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
@@ -266,6 +266,7 @@ pub(crate) async fn search(
         access.retain(|level| *level == asked);
     }
     const PAGE: usize = 20;
+    params.offset = params.offset.min(crate::api::MAX_OFFSET);
     let request = SearchRequest {
         query: params.q.clone(),
         fond: params.fond.clone(),

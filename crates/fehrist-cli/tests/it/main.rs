@@ -1,5 +1,7 @@
 //! The `fehrist` binary as a user runs it: real Tesseract, a store on disk.
 
+mod hostile_http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -1510,9 +1512,10 @@ fn start_server(var: &Var) -> (std::process::Child, String) {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
-    // The server goes on writing to stderr (its last line at shutdown); keep reading, or
-    // a closed pipe would make that write fail.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    // The server goes on writing to stderr (its last line at shutdown, logged errors);
+    // keep reading into serve.log, or a closed pipe would make that write fail.
+    let mut log = std::fs::File::create(var.dir.path().join("serve.log")).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut log));
     (server, addr)
 }
 

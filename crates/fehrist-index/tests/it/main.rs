@@ -180,6 +180,19 @@ fn a_malformed_query_is_an_error_that_names_it() {
     let index = SearchIndex::in_memory().unwrap();
     let error = index.search("title:(", 10).unwrap_err();
     assert!(error.to_string().contains("title:("), "{error}");
+    // Parsed, but not answerable by the schema: still the query's fault.
+    let school = page(3, "TJ-CSA/F-12/O-3/D-45", 1, "tgk", "Мактабҳои нав");
+    index
+        .replace_record(&school.record_id.clone(), &[school])
+        .unwrap();
+    index.commit().unwrap();
+    for query in ["record_id:*", "text:*"] {
+        let error = index.search(query, 10).unwrap_err();
+        assert!(
+            matches!(error, fehrist_index::IndexError::Query { .. }),
+            "{query}: {error:?}"
+        );
+    }
 }
 
 /// Two writs and a school file: what each filter and facet must let through.
@@ -324,6 +337,15 @@ fn filters_facets_names_and_ranges() {
             .iter()
             .any(|(v, _)| v == "restricted")
     );
+    // Paging past the end, however far, is an empty page, not an allocation failure.
+    let far = index
+        .search_with(&SearchRequest {
+            offset: usize::MAX - 5,
+            limit: 10,
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    assert_eq!((far.total, far.hits.len()), (3, 0));
     // A clearance (every level up to one) and any other choice of levels.
     let school_code = "TJ-CSA/F-12/O-3/D-45";
     let at_levels = |access: &[AccessLevel]| {
@@ -334,7 +356,10 @@ fn filters_facets_names_and_ranges() {
     };
     use AccessLevel::{Internal, Open, Restricted, Secret};
     assert_eq!(at_levels(&[Open]), [school_code]);
-    assert_eq!(at_levels(&[Open, Internal, Restricted]), [school_code, d1, d2]);
+    assert_eq!(
+        at_levels(&[Open, Internal, Restricted]),
+        [school_code, d1, d2]
+    );
     assert_eq!(at_levels(&[Internal]), [d2]);
     assert_eq!(at_levels(&[Restricted, Open]), [school_code, d1]);
     assert_eq!(at_levels(&[Internal, Restricted]), [d1, d2]);
