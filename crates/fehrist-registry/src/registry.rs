@@ -127,6 +127,9 @@ pub struct Registry {
     trusted: Vec<VerifierKey>,
     /// The registry's key, which signs log checkpoints; its name is the log's origin.
     pub(crate) log_key: Option<StationKey>,
+    /// Manifests already read for [`Registry::manifests`]: a record id names its
+    /// manifest's content, so a manifest once read stays what it was.
+    manifests_read: std::sync::Mutex<std::collections::HashMap<RecordId, Manifest>>,
 }
 
 impl Registry {
@@ -136,6 +139,7 @@ impl Registry {
             index,
             trusted: Vec::new(),
             log_key: None,
+            manifests_read: Default::default(),
         }
     }
 
@@ -382,11 +386,25 @@ impl Registry {
     }
 
     /// Every registered record's manifest (all versions), for passports and reports.
+    /// A long-running process reads each manifest once: later calls list the store
+    /// and read only the records new since.
     pub async fn manifests(&self) -> Result<Vec<Manifest>, RegistryError> {
+        let read = || {
+            self.manifests_read
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
         let mut manifests = Vec::new();
         for id in self.store.list_records().await? {
+            if let Some(manifest) = read().get(&id) {
+                manifests.push(manifest.clone());
+                continue;
+            }
             match self.load(&id).await {
-                Ok(record) => manifests.push(record.manifest),
+                Ok(record) => {
+                    read().insert(id, record.manifest.clone());
+                    manifests.push(record.manifest);
+                }
                 // Listed while being written: not registered yet.
                 Err(RegistryError::NotFound { .. }) => {}
                 Err(e) => return Err(e),

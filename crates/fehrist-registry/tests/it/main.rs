@@ -188,6 +188,31 @@ async fn registers_once_and_finds_by_text_code_and_file() {
     assert_eq!(check.signature.unwrap().key_id, *f.key.id());
 }
 
+/// A serving process asks for every manifest again and again: records registered
+/// since the last call are in the next one, and each is there once.
+#[tokio::test]
+async fn manifests_include_records_registered_since_the_last_call() {
+    let f = fixture().await;
+    assert!(f.registry.manifests().await.unwrap().is_empty());
+    let first = sample();
+    f.registry.register(&f.key, first.clone()).await.unwrap();
+    let ids = |manifests: Vec<Manifest>| -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = manifests.into_iter().map(|m| m.record_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(f.registry.manifests().await.unwrap()),
+        [first.manifest.record_id.clone()]
+    );
+    let second = new_record("TJ-CSA/F-12/O-3/D-46", &[(b"another master", "матн")]);
+    f.registry.register(&f.key, second.clone()).await.unwrap();
+    let mut expected = vec![first.manifest.record_id, second.manifest.record_id];
+    expected.sort();
+    assert_eq!(ids(f.registry.manifests().await.unwrap()), expected);
+    assert_eq!(ids(f.registry.manifests().await.unwrap()), expected);
+}
+
 #[tokio::test]
 async fn a_flipped_byte_in_any_blob_or_the_manifest_names_the_object() {
     let f = fixture().await;
