@@ -203,7 +203,7 @@ async fn manifests_include_records_registered_since_the_last_call() {
     };
     assert_eq!(
         ids(f.registry.manifests().await.unwrap()),
-        [first.manifest.record_id.clone()]
+        std::slice::from_ref(&first.manifest.record_id)
     );
     let second = new_record("TJ-CSA/F-12/O-3/D-46", &[(b"another master", "матн")]);
     f.registry.register(&f.key, second.clone()).await.unwrap();
