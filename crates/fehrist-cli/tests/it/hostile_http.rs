@@ -320,10 +320,10 @@ fn exchange(addr: &str, raw: &[u8]) -> Option<(u16, String, Vec<u8>)> {
     Some((status, head, answer[split + 4..].to_vec()))
 }
 
-/// The server, killed if the test fails before stopping it.
-struct Stopped(std::process::Child);
+/// The server under test, killed if the test fails before stopping it.
+struct RunningServer(std::process::Child);
 
-impl Drop for Stopped {
+impl Drop for RunningServer {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -368,7 +368,7 @@ fn random_and_malformed_requests_never_break_the_service() {
     );
     let token = token.trim();
     let (server, addr) = start_server(&var);
-    let mut server = Stopped(server);
+    let mut server = RunningServer(server);
 
     let mut rng = Rng(fastrand::Rng::with_seed(0x0fe4_7157_5eed));
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
