@@ -171,6 +171,21 @@ fn load(addr: &str, path: &str, token: &str, connections: usize, seconds: u64) -
     (all, elapsed)
 }
 
+/// How many pages the search matches: the `total` of one answer.
+fn matching_pages(addr: &str, path: &str, token: &str) -> u64 {
+    let mut stream = TcpStream::connect(addr).expect("connected");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    let body = answer.split_once("\r\n\r\n").expect("a body").1;
+    let found: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    found["total"].as_u64().expect("a total")
+}
+
 /// CPU seconds (user and system) a process has used so far.
 fn cpu_seconds(pid: &str) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -306,9 +321,10 @@ fn main() {
     let without_facets = format!("{query}&facets=false");
     let probe = load(&addr, &query, &token, 1, 1);
     println!(
-        "query: two words ({} {}), {connections} keep-alive connections, {seconds} s per phase; warm-up {} requests",
+        "query: two words ({} {}) on {} pages, {connections} keep-alive connections, {seconds} s per phase; warm-up {} requests",
         words[40],
         words[60],
+        matching_pages(&addr, &query, &token),
         probe.0.len()
     );
     let phase = Phase {
