@@ -37,6 +37,7 @@ pub async fn record(
         target,
         outcome,
         client: format!("cli@{}", hostname()),
+        count: None,
     };
     registry.record_event(&event).await?;
     Ok(())
@@ -77,8 +78,9 @@ pub async fn audit(paths: &Paths, args: AuditArgs, json: bool) -> anyhow::Result
     } else {
         let mut text = String::new();
         for (index, e) in &events {
+            let times = e.count.map(|n| format!("  ×{n}")).unwrap_or_default();
             text.push_str(&format!(
-                "{index:>6}  {}  {}@{} ({})  {} {:?}  {}  from {}\n",
+                "{index:>6}  {}  {}@{} ({})  {} {:?}  {}  from {}{times}\n",
                 e.time,
                 e.actor,
                 e.agency,

@@ -14,6 +14,20 @@ pub struct ServeArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
+    /// Requests without a valid token one client address may make per 10-second
+    /// window; later ones are answered 429. Each window's such requests are one audit
+    /// event per client, with their count.
+    #[arg(long, default_value_t = fehrist_server::AuditLimits::default().anonymous_per_window)]
+    anonymous_per_window: u64,
+}
+
+impl ServeArgs {
+    fn limits(&self) -> fehrist_server::AuditLimits {
+        fehrist_server::AuditLimits {
+            anonymous_per_window: self.anonymous_per_window,
+            ..fehrist_server::AuditLimits::default()
+        }
+    }
 }
 
 pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
@@ -26,13 +40,20 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     eprintln!(
-        "fehrist: serving the registry on http://{} (API under /api/v1/, ctrl-c stops)",
+        "fehrist: serving the registry on http://{} (API under /api/v1/, ctrl-c or SIGTERM stops)",
         listener.local_addr()?
     );
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    // SIGTERM is how systemd and container runtimes stop a service: it drains the
+    // audit queue like Ctrl-C.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| anyhow::anyhow!("cannot listen for SIGTERM: {e}"))?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
     };
-    fehrist_server::serve(registry, listener, shutdown).await?;
+    fehrist_server::serve(registry, listener, args.limits(), shutdown).await?;
     eprintln!("fehrist: stopped; every request's audit event is written");
     Ok(Answer::Yes)
 }

@@ -19,7 +19,9 @@ mod refcode;
 mod token;
 
 pub use access::{AccessLevel, AccessLevelError};
-pub use audit::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
+pub use audit::{
+    AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome, MAX_AUDIT_NAME_CHARS, MAX_AUDIT_TARGET_CHARS,
+};
 pub use fields::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan};
 pub use fond::{
     Backlog, ConfidenceBands, DateRange, DeclaredExtent, FOND_PASSPORT_VERSION, FondDeclaration,

@@ -191,6 +191,20 @@ impl TesseractReader {
         let Some(first_language) = requested.first() else {
             return Err(OcrError::NoLanguages);
         };
+        // A code is a file name in tessdata: `../x` or `/tmp/x` would load a model from
+        // anywhere, so only letters, digits and `_` (`uzb_cyrl`) are passed on.
+        let malformed: Vec<String> = requested
+            .iter()
+            .filter(|l| !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(|l| (*l).to_owned())
+            .collect();
+        if !malformed.is_empty() {
+            return Err(OcrError::UnknownLanguages {
+                requested: languages.to_owned(),
+                missing: malformed,
+                installed: Vec::new(),
+            });
+        }
         let datapath = datapath.map(|p| p.to_path_buf()).unwrap_or_default();
         let first = new_api(&datapath, first_language);
         // Tesseract accepts unknown language codes with only a line on stderr, so the

@@ -79,13 +79,13 @@ fn sheet_order(name: &str) -> (u64, String) {
     (digits.parse().unwrap_or(u64::MAX), name.to_owned())
 }
 
-/// Every file under `dir`. A symbolic link is followed only to a file inside the batch
-/// folder (`root`, canonical); one that leads out of it, or to a folder, is a problem.
+/// Every regular file under `dir`. Anything else (a symbolic link, a named pipe, a
+/// socket, a device) is a problem and is never opened: a link may lead to the station
+/// key, a pipe would hang the ingest.
 fn walk(
-    root: &Path,
     dir: &Path,
     files: &mut Vec<PathBuf>,
-    links: &mut Vec<(PathBuf, InputError)>,
+    refused: &mut Vec<(PathBuf, InputError)>,
 ) -> Result<(), PipelineError> {
     let read_error = |source| PipelineError::Read {
         path: dir.display().to_string(),
@@ -100,16 +100,9 @@ fn walk(
         let path = entry.path();
         let kind = entry.file_type().map_err(read_error)?;
         if kind.is_dir() {
-            walk(root, &path, files, links)?;
-        } else if kind.is_symlink() {
-            match std::fs::canonicalize(&path) {
-                Ok(target) if !target.starts_with(root) => {
-                    links.push((path, InputError::LinkOutside));
-                }
-                Ok(target) if target.is_file() => files.push(path),
-                Ok(_) => links.push((path, InputError::LinkToFolder)),
-                Err(source) => links.push((path, InputError::Read { source })),
-            }
+            walk(&path, files, refused)?;
+        } else if let Some(kind) = crate::batch_file::kind_of(kind) {
+            refused.push((path, InputError::NotRegular { kind }));
         } else {
             files.push(path);
         }
@@ -132,10 +125,10 @@ fn read_inventory(
     problems: &mut Vec<InputProblem>,
 ) -> Result<BTreeMap<RefCode, InventoryEntry>, PipelineError> {
     let path = root.join("inventory.csv");
-    match std::fs::read(&path) {
-        Ok(text) => Ok(parse_inventory(&text, archive, problems)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(source) => Err(PipelineError::Read {
+    match crate::batch_file::read(root, &path, crate::settings::SIDECAR_LIMIT) {
+        Ok(Some(text)) => Ok(parse_inventory(&text, archive, problems)),
+        Ok(None) => Ok(BTreeMap::new()),
+        Err(source) => Err(PipelineError::Sidecar {
             path: path.display().to_string(),
             source,
         }),
@@ -150,9 +143,10 @@ pub fn parse_inventory(
     problems: &mut Vec<InputProblem>,
 ) -> BTreeMap<RefCode, InventoryEntry> {
     let mut entries = BTreeMap::new();
+    // A value is quoted in a problem only as a short escaped excerpt.
     let column = |column: &'static str, error: &dyn std::fmt::Display| InputError::InventoryField {
         column,
-        reason: error.to_string(),
+        reason: crate::excerpt(&error.to_string(), 120),
     };
     let problem = |line: u64, error: InputError| InputProblem {
         path: format!("inventory.csv:{line}"),
@@ -183,7 +177,7 @@ pub fn parse_inventory(
         problems.push(problem(
             1,
             InputError::InventoryColumn {
-                column: header.to_owned(),
+                column: crate::excerpt(header, 40),
             },
         ));
     }
@@ -298,17 +292,19 @@ fn refuse_case_collisions(
 /// Walks a batch folder and groups its scans into records.
 pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> {
     let mut problems = Vec::new();
-    let inventory = read_inventory(root, archive, &mut problems)?;
-    let mut files = Vec::new();
-    let mut links = Vec::new();
+    // Every path is made from the canonical root, so a file opened later can be
+    // checked to lie inside it.
     let canonical_root = std::fs::canonicalize(root).map_err(|source| PipelineError::Read {
         path: root.display().to_string(),
         source,
     })?;
-    walk(&canonical_root, root, &mut files, &mut links)?;
-    for (path, error) in links {
+    let inventory = read_inventory(&canonical_root, archive, &mut problems)?;
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    walk(&canonical_root, &mut files, &mut refused)?;
+    for (path, error) in refused {
         problems.push(InputProblem {
-            path: relative(root, &path),
+            path: relative(&canonical_root, &path),
             record: None,
             error,
         });
@@ -316,7 +312,7 @@ pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> 
 
     let mut scans: BTreeMap<RefCode, Vec<ScanFile>> = BTreeMap::new();
     for path in files {
-        let rel = relative(root, &path);
+        let rel = relative(&canonical_root, &path);
         if SIDECARS.contains(&rel.as_str()) {
             continue;
         }
@@ -393,7 +389,7 @@ pub fn discover(root: &Path, archive: &str) -> Result<Discovery, PipelineError> 
         })
         .collect();
     Ok(Discovery {
-        root: root.to_path_buf(),
+        root: canonical_root,
         records,
         problems,
     })

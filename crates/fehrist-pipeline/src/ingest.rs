@@ -205,6 +205,8 @@ enum Prepared {
 }
 
 struct Context<'a> {
+    /// The batch folder, canonical: every file read must lie inside it.
+    root: &'a std::path::Path,
     registry: &'a Registry,
     engine: &'a dyn OcrEngine,
     pool: &'a WorkerPool,
@@ -230,30 +232,23 @@ fn problem(record: &PlannedRecord, path: &str, error: InputError) -> InputProble
 pub const MAX_SCAN_FILE_BYTES: u64 = 1 << 30;
 
 /// Reads a record's scans; every unusable file is reported, not just the first.
-fn load_scans(record: &PlannedRecord) -> Result<Vec<LoadedScan>, Vec<InputProblem>> {
+fn load_scans(
+    root: &std::path::Path,
+    record: &PlannedRecord,
+) -> Result<Vec<LoadedScan>, Vec<InputProblem>> {
     let mut loaded = Vec::with_capacity(record.scans.len());
     let mut problems = Vec::new();
     for scan in &record.scans {
         // Sized before it is read: a multi-gigabyte file is refused, not loaded.
-        match std::fs::metadata(&scan.path) {
-            Ok(meta) if meta.len() > MAX_SCAN_FILE_BYTES => {
-                let error = InputError::FileTooLarge {
-                    size: meta.len(),
-                    limit: MAX_SCAN_FILE_BYTES,
-                };
+        let bytes = match crate::batch_file::read(root, &scan.path, MAX_SCAN_FILE_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                let source = std::io::Error::from(std::io::ErrorKind::NotFound);
+                problems.push(problem(record, &scan.relative, InputError::Read { source }));
+                continue;
+            }
+            Err(error) => {
                 problems.push(problem(record, &scan.relative, error));
-                continue;
-            }
-            Ok(_) => {}
-            Err(source) => {
-                problems.push(problem(record, &scan.relative, InputError::Read { source }));
-                continue;
-            }
-        }
-        let bytes = match std::fs::read(&scan.path) {
-            Ok(bytes) => bytes,
-            Err(source) => {
-                problems.push(problem(record, &scan.relative, InputError::Read { source }));
                 continue;
             }
         };
@@ -295,7 +290,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         .get(&record.ref_code)
         .copied()
         .unwrap_or(0);
-    let scans = match load_scans(record) {
+    let scans = match load_scans(cx.root, record) {
         Ok(scans) => scans,
         Err(problems) => return Ok(Prepared::Failed(problems, expected_pages)),
     };
@@ -487,8 +482,11 @@ pub fn conforms(manifest: &Manifest, fields_schema: Schema) -> Result<(), Schema
 
 /// Pages a scan holds, for the progress bar, read from its header alone (a file that
 /// cannot be read counts as one page; ingest reports it on its own).
-fn expected_pages(path: &std::path::Path) -> u32 {
-    page_count_in_file(path).unwrap_or(1)
+fn expected_pages(root: &std::path::Path, path: &std::path::Path) -> u32 {
+    match crate::batch_file::open(root, path) {
+        Ok(Some(file)) => page_count_in_file(file).unwrap_or(1),
+        _ => 1,
+    }
 }
 
 /// The current time in RFC 3339 UTC, whole seconds: how manifests and reports say when.
@@ -550,7 +548,7 @@ pub async fn ingest(
         .map(|r| {
             (
                 r.ref_code.clone(),
-                r.scans.iter().map(|s| expected_pages(&s.path)).sum(),
+                r.scans.iter().map(|s| expected_pages(&root, &s.path)).sum(),
             )
         })
         .collect();
@@ -577,6 +575,7 @@ pub async fn ingest(
 
     let pool = WorkerPool::start(Arc::clone(&engine), workers)?;
     let cx = Context {
+        root: &root,
         registry,
         engine: &*engine,
         pool: &pool,
@@ -697,14 +696,15 @@ fn quarantine_entry(
     settings: &Settings,
 ) -> QuarantineEntry {
     let file = root.join(&problem.path);
-    // A link is described, not followed: it may point outside the batch.
+    // A link, pipe or device is described, never opened: it may lead anywhere.
     let size = std::fs::symlink_metadata(&file)
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
     let sha256 = size
         .filter(|&len| len <= QUARANTINE_HASH_LIMIT)
-        .and_then(|_| std::fs::read(&file).ok())
+        .and_then(|_| crate::batch_file::read(root, &file, QUARANTINE_HASH_LIMIT).ok())
+        .flatten()
         .map(|bytes| fehrist_seal::sha256(&bytes));
     QuarantineEntry {
         path: problem.path.clone(),

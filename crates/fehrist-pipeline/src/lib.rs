@@ -9,11 +9,13 @@
 //! A bad input never stops a batch: it becomes an [`InputProblem`] naming the file and
 //! the reason, its record is not registered, and the other records go on.
 
+mod batch_file;
 mod discover;
 mod ingest;
 mod publish;
 mod settings;
 
+pub use batch_file::excerpt;
 pub use discover::{
     Discovery, InventoryEntry, PlannedRecord, SIDECARS, ScanFile, discover, parse_inventory,
 };
@@ -45,7 +47,8 @@ impl InputProblem {
 
 impl std::fmt::Display for InputProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.path)?;
+        // A file name may hold terminal escapes: printed escaped, never obeyed.
+        f.write_str(&excerpt(&self.path, usize::MAX))?;
         if let Some(record) = &self.record {
             write!(f, " ({record})")?;
         }
@@ -61,10 +64,10 @@ pub enum InputError {
     NotAScan { extension: String },
     #[error("the file is {size} bytes, over the {limit}-byte limit for one scan file")]
     FileTooLarge { size: u64, limit: u64 },
-    #[error("a link to a file outside the batch folder; it is not followed")]
-    LinkOutside,
-    #[error("a link to a folder; it is not followed")]
-    LinkToFolder,
+    #[error("{kind}, not a regular file; only regular files of the batch are read")]
+    NotRegular { kind: &'static str },
+    #[error("once opened, the file is not inside the batch folder")]
+    OpenedOutside,
     #[error("the path climbs out of the batch folder (..)")]
     PathOutside,
     #[error("not inside an F-n/O-n/D-n folder or a path listed in inventory.csv")]
@@ -125,12 +128,16 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is not valid")]
-    BatchToml {
+    #[error("cannot use {path}")]
+    Sidecar {
         path: String,
         #[source]
-        source: toml::de::Error,
+        source: InputError,
     },
+    /// Only the parser's message and the position: the offending line is not quoted,
+    /// whatever file it came from.
+    #[error("{path} is not valid: {reason}")]
+    BatchToml { path: String, reason: String },
     #[error("unknown pipeline {name:?} (known: {})", known.join(", "))]
     UnknownPipeline { name: String, known: Vec<String> },
     #[error("{path}: {reason}")]

@@ -9,6 +9,25 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 
+/// Largest `batch.toml` or `inventory.csv` read.
+pub(crate) const SIDECAR_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A TOML error as its message and line, without the quoted source line that the
+/// parser's own display adds: the file may not be what its name says.
+fn toml_problem(path: &str, text: &str, error: &toml::de::Error) -> PipelineError {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let message = crate::excerpt(error.message().trim(), 200);
+    PipelineError::BatchToml {
+        path: path.to_owned(),
+        reason: match line {
+            Some(line) => format!("line {line}: {message}"),
+            None => message,
+        },
+    }
+}
+
 /// The keys `batch.toml` may set; flags use the same type to override them.
 ///
 /// ```toml
@@ -31,20 +50,29 @@ pub struct BatchSettings {
 }
 
 impl BatchSettings {
-    /// Reads `batch.toml` from a batch folder; a missing file is no settings.
+    /// Reads `batch.toml` from a batch folder; a missing file is no settings. It is read
+    /// only as a regular file of the folder (no link, pipe or device) of at most 64 MiB.
     pub fn read(batch: &Path) -> Result<Self, PipelineError> {
         let path = batch.join("batch.toml");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text).map_err(|source| PipelineError::BatchToml {
-                path: path.display().to_string(),
+        let shown = path.display().to_string();
+        let root = std::fs::canonicalize(batch).map_err(|source| PipelineError::Read {
+            path: batch.display().to_string(),
+            source,
+        })?;
+        let bytes = crate::batch_file::read(&root, &path, SIDECAR_LIMIT).map_err(|source| {
+            PipelineError::Sidecar {
+                path: shown.clone(),
                 source,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(PipelineError::Read {
-                path: path.display().to_string(),
-                source,
-            }),
-        }
+            }
+        })?;
+        let Some(bytes) = bytes else {
+            return Ok(Self::default());
+        };
+        let text = String::from_utf8(bytes).map_err(|_| PipelineError::BatchToml {
+            path: shown.clone(),
+            reason: "not UTF-8 text".to_owned(),
+        })?;
+        Self::parse(&text).map_err(|error| toml_problem(&shown, &text, &error))
     }
 
     /// Settings from the text of a `batch.toml`; unknown keys are refused.
@@ -113,10 +141,8 @@ impl PipelineDefinition {
                     .collect(),
             })?;
         let path = format!("pipelines/{name}.toml");
-        let definition: Self = toml::from_str(text).map_err(|source| PipelineError::BatchToml {
-            path: path.clone(),
-            source,
-        })?;
+        let definition: Self =
+            toml::from_str(text).map_err(|error| toml_problem(&path, text, &error))?;
         let invalid = |reason: String| PipelineError::PipelineDefinition {
             path: path.clone(),
             reason,

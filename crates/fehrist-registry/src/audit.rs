@@ -35,9 +35,15 @@ impl Registry {
     pub async fn record_events(&self, events: &[AuditEvent]) -> Result<u64, RegistryError> {
         let key = self.log_key.as_ref().ok_or(RegistryError::NoLogKey)?;
         let origin = self.audit_origin()?;
+        // Bounded here, where every event passes, whoever made it.
         let entries = events
             .iter()
-            .map(|event| canonical_json("audit event", event))
+            .map(|event| {
+                let event = event
+                    .clone()
+                    .bounded(|bytes| fehrist_seal::sha256(bytes).to_string());
+                canonical_json("audit event", &event)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let lock = self.store.lock_log(LogName::Audit).await?;
         let appended = async {

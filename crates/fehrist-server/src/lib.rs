@@ -4,10 +4,12 @@
 //! Every `/api/v1` request but the health probes names a token (`Authorization: Bearer
 //! …`); the token's clearance decides what exists for the caller: a record above it is
 //! absent from results, counts, facets and snippets, and answers 404 exactly like a
-//! missing one. Every such request, allowed or denied, becomes an audit event, written
-//! to the audit log in batches by one task. This crate is the only one that knows HTTP.
+//! missing one. Every such request, allowed or denied, is in the audit log, written in
+//! batches by one task: an allowed one as its own event, the others tallied per client
+//! and window ([`AuditLimits`]). This crate is the only one that knows HTTP.
 
 mod api;
+mod audit;
 pub mod html;
 mod tokens;
 mod ui;
@@ -26,6 +28,7 @@ use fehrist_model::{AUDIT_EVENT_VERSION, ApiToken, AuditEvent, AuditOutcome};
 use fehrist_registry::Registry;
 use tokio::sync::mpsc;
 
+pub use audit::AuditLimits;
 pub use tokens::{check_token, create_token, list_tokens, revoke_token};
 
 /// The OpenAPI 3 description of the API, as kept in the repository.
@@ -62,6 +65,8 @@ pub(crate) struct Metrics {
     searches: AtomicU64,
     search_micros: AtomicU64,
     audit_failures: AtomicU64,
+    /// Requests answered 503 because their audit event could not be queued.
+    audit_refusals: AtomicU64,
 }
 
 impl Metrics {
@@ -91,10 +96,14 @@ impl Metrics {
              fehrist_search_seconds_total {:.6}\n\
              # HELP fehrist_audit_write_failures_total Batches of audit events that could not be written.\n\
              # TYPE fehrist_audit_write_failures_total counter\n\
-             fehrist_audit_write_failures_total {}\n",
+             fehrist_audit_write_failures_total {}\n\
+             # HELP fehrist_audit_queue_refusals_total Requests refused because their audit event found no room.\n\
+             # TYPE fehrist_audit_queue_refusals_total counter\n\
+             fehrist_audit_queue_refusals_total {}\n",
             self.searches.load(Ordering::Relaxed),
             self.search_micros.load(Ordering::Relaxed) as f64 / 1e6,
             self.audit_failures.load(Ordering::Relaxed),
+            self.audit_refusals.load(Ordering::Relaxed),
         ));
         text
     }
@@ -105,7 +114,9 @@ impl Metrics {
 pub(crate) struct Shared {
     pub(crate) registry: Registry,
     /// Taken out at shutdown, which closes the channel and ends the writer.
-    audit: std::sync::Mutex<Option<mpsc::UnboundedSender<AuditEvent>>>,
+    audit: std::sync::Mutex<Option<mpsc::Sender<AuditEvent>>>,
+    /// Requests without a valid token, and refused ones, of the current window.
+    tally: audit::Tally,
     pub(crate) metrics: Metrics,
     /// Tokens checked lately, by the bearer string.
     tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
@@ -192,6 +203,10 @@ fn action_of(method: &str, route: &str) -> String {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    fehrist_seal::sha256(bytes).to_string()
+}
+
 /// Checks the bearer token, runs the request, and writes its audit event.
 async fn authorize_and_audit(
     State(state): State<AppState>,
@@ -199,18 +214,16 @@ async fn authorize_and_audit(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or_else(
-        || request.uri().path().to_owned(),
-        |m| m.as_str().to_owned(),
-    );
-    let action = action_of(request.method().as_str(), &route);
-    let target: String = request
+    // A path that no route matches is not named by itself: it is the target's.
+    let action = match request.extensions().get::<MatchedPath>() {
+        Some(route) => action_of(request.method().as_str(), route.as_str()),
+        None => "no-route".to_owned(),
+    };
+    let target = request
         .uri()
         .path_and_query()
         .map_or("", |p| p.as_str())
-        .chars()
-        .take(300)
-        .collect();
+        .to_owned();
     let bearer = bearer(request.headers());
     let token = match bearer {
         Some(bearer) => match state.token(&bearer).await {
@@ -225,6 +238,18 @@ async fn authorize_and_audit(
                 token: token.clone(),
             });
             next.run(request).await
+        }
+        None if !state.tally.admit_anonymous(client.ip()) => {
+            let window = state.tally.limits().window.as_secs().max(1);
+            let mut response = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests without a valid token from this address; try again later",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, window.into());
+            response
         }
         None if request.uri().path().starts_with("/ui/") => {
             ui::sign_in_page(ui::Lang::choose(None, request.headers()))
@@ -246,7 +271,7 @@ async fn authorize_and_audit(
     state.metrics.count(status);
     let outcome = match status.as_u16() {
         200..=299 => AuditOutcome::Success,
-        401 | 403 => AuditOutcome::Denied,
+        401 | 403 | 429 => AuditOutcome::Denied,
         400..=499 => AuditOutcome::Negative,
         _ => AuditOutcome::Error,
     };
@@ -272,19 +297,28 @@ async fn authorize_and_audit(
         target,
         outcome,
         client: format!("http@{}", client.ip()),
-    };
-    let sender = state
-        .audit
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match sender.as_ref() {
-        Some(sender) if sender.send(event).is_ok() => {}
-        _ => {
-            state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
-            eprintln!("fehrist serve: an audit event came after shutdown began");
-        }
+        count: None,
     }
-    response
+    .bounded(sha256_hex);
+    if token.is_none() || outcome == AuditOutcome::Denied {
+        state.tally.add(client.ip(), event);
+        return response;
+    }
+    if state.queue(event).await {
+        response
+    } else {
+        // The event has no room: the answer is withheld rather than given unaudited.
+        state.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
+        let mut refused = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the audit log is behind; try again shortly",
+        )
+        .into_response();
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, 1.into());
+        refused
+    }
 }
 
 /// The token a request carries: `Authorization: Bearer`, or the web pages' cookie.
@@ -311,6 +345,34 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 const TOKEN_CACHE: Duration = Duration::from_secs(5);
 
 impl Shared {
+    /// Queues an event for the writer, waiting for room up to the limit; false when
+    /// there was none (or the service is stopping).
+    async fn queue(&self, event: AuditEvent) -> bool {
+        let sender = self
+            .audit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let Some(sender) = sender else {
+            return false;
+        };
+        let wait = self.tally.limits().queue_wait;
+        matches!(
+            tokio::time::timeout(wait, sender.send(event)).await,
+            Ok(Ok(()))
+        )
+    }
+
+    /// Queues the tallied events of the window that ends now.
+    async fn queue_tally(&self) {
+        for event in self.tally.take() {
+            if !self.queue(event).await {
+                self.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
+                eprintln!("fehrist serve: a tallied audit event found no room in the queue");
+            }
+        }
+    }
+
     /// The live token a bearer string is, from the store or a recent check of it.
     async fn token(&self, bearer: &str) -> Result<Option<ApiToken>, ServerError> {
         let cached = self
@@ -338,7 +400,7 @@ impl Shared {
 
 /// Writes audit events in batches: whatever arrived within 200 ms, up to 1,000, under
 /// one checkpoint. Returns when every sender is gone and the last batch is written.
-async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::UnboundedReceiver<AuditEvent>) {
+async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::Receiver<AuditEvent>) {
     while let Some(first) = events.recv().await {
         let mut batch = vec![first];
         let deadline = tokio::time::sleep(Duration::from_millis(200));
@@ -397,23 +459,42 @@ fn router(state: AppState) -> Router {
 }
 
 /// Serves the registry on `listener` until `shutdown` completes, then writes the audit
-/// events still waiting. The registry needs its log key (audit checkpoints are signed).
+/// events still waiting, tallied ones included. The registry needs its log key (audit
+/// checkpoints are signed).
 pub async fn serve(
     registry: Registry,
     listener: tokio::net::TcpListener,
+    limits: AuditLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let addr = listener
         .local_addr()
         .map_or_else(|_| "?".to_owned(), |a| a.to_string());
-    let (audit, events) = mpsc::unbounded_channel();
+    let (audit, events) = mpsc::channel(limits.queue.max(1));
     let state = Arc::new(Shared {
         registry,
         audit: std::sync::Mutex::new(Some(audit)),
+        tally: audit::Tally::new(limits),
         metrics: Metrics::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
+    // Each window's tally is queued when it ends; stopped between windows, never
+    // halfway through queuing one.
+    let (stop_tallier, mut stopping) = tokio::sync::oneshot::channel::<()>();
+    let tallier = {
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(limits.window);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => state.queue_tally().await,
+                    _ = &mut stopping => break,
+                }
+            }
+        })
+    };
     // Records ingested by other processes become searchable within a second.
     let reloader = {
         let state = Arc::clone(&state);
@@ -436,6 +517,9 @@ pub async fn serve(
     .await
     .map_err(|source| ServerError::Listen { addr, source });
     reloader.abort();
+    let _ = stop_tallier.send(());
+    let _ = tallier.await;
+    state.queue_tally().await;
     // Closing the channel lets the writer write what is left and finish.
     state
         .audit

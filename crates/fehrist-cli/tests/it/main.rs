@@ -1,5 +1,6 @@
 //! The `fehrist` binary as a user runs it: real Tesseract, a store on disk.
 
+mod audit_flood;
 mod hostile_http;
 
 use std::path::{Path, PathBuf};
@@ -302,6 +303,116 @@ fn an_ingest_with_bad_inputs_names_them_and_exits_2() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("2 input problem(s)"), "{stderr}");
     check(&var.run(&["show", "TJ-KHJ/F-1/O-1/D-1"]), 0);
+}
+
+/// Runs `fehrist` like [`Var::run`], but gives up after two minutes: an ingest that
+/// waits on a named pipe would otherwise hang the test run.
+fn run_bounded(var: &Var, args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_fehrist"))
+        .args(args)
+        .current_dir(var.dir.path())
+        .env_remove("FEHRIST_STORE")
+        .env_remove("FEHRIST_ARCHIVE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output().unwrap()));
+    match finished.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(output) => output,
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("fehrist {args:?} did not finish in two minutes");
+        }
+    }
+}
+
+#[test]
+fn links_pipes_and_key_files_in_a_batch_are_never_read() {
+    let var = Var::new();
+    check(
+        &var.run(&["ingest", fixtures().join("batch").to_str().unwrap()]),
+        0,
+    );
+    let key_path = var.dir.path().join("var/keys/station.key");
+    let key = std::fs::read_to_string(&key_path).unwrap();
+    // The private seed is the last `+` field of the signer encoding.
+    let seed = key.trim().rsplit('+').next().unwrap().to_owned();
+    assert!(seed.len() >= 40, "{key}");
+    let scan = fixtures().join("batch/F-12/O-3/D-45/0002.png");
+    let leaks = |output: &Output| {
+        let all = format!(
+            "{}{}",
+            stdout(output),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!all.contains(&seed), "the key's seed was printed: {all}");
+        assert!(!all.contains("PRIVATE+KEY"), "the key's line was printed: {all}");
+        all
+    };
+
+    // A sidecar that is a link (to the station key) refuses the batch, unread.
+    for sidecar in ["inventory.csv", "batch.toml"] {
+        let batch = var.dir.path().join(format!("batch-{sidecar}"));
+        std::fs::create_dir_all(batch.join("F-1/O-1/D-1")).unwrap();
+        std::fs::copy(&scan, batch.join("F-1/O-1/D-1/0001.png")).unwrap();
+        std::os::unix::fs::symlink(&key_path, batch.join(sidecar)).unwrap();
+        let output = run_bounded(&var, &["ingest", batch.to_str().unwrap()]);
+        let all = leaks(&output);
+        assert_eq!(output.status.code(), Some(2), "{all}");
+        assert!(
+            all.contains(sidecar) && all.contains("a symbolic link"),
+            "{sidecar}: {all}"
+        );
+    }
+
+    // A scan that is a link to the key, and one that is a named pipe: both refused,
+    // named, and the good scan of the batch registered.
+    let batch = var.dir.path().join("batch-scans");
+    for folder in ["F-2/O-1/D-1", "F-2/O-1/D-2", "F-2/O-1/D-3"] {
+        std::fs::create_dir_all(batch.join(folder)).unwrap();
+    }
+    std::fs::copy(&scan, batch.join("F-2/O-1/D-1/0001.png")).unwrap();
+    std::os::unix::fs::symlink(&key_path, batch.join("F-2/O-1/D-2/0001.png")).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(batch.join("F-2/O-1/D-3/0001.png"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = run_bounded(&var, &["--json", "ingest", batch.to_str().unwrap()]);
+    let all = leaks(&output);
+    let report: serde_json::Value = serde_json::from_str(&check(&output, 2)).unwrap();
+    assert_eq!(report["registered"], 1, "{all}");
+    let problems = report["problems"].as_array().unwrap();
+    for (path, why) in [
+        ("F-2/O-1/D-2/0001.png", "a symbolic link"),
+        ("F-2/O-1/D-3/0001.png", "a named pipe"),
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p["path"] == path && p["reason"].as_str().unwrap().contains(why)),
+            "{path}: {problems:?}"
+        );
+    }
+    // The quarantine names them without their bytes, and nothing stored holds the key.
+    let quarantine = var.run(&["--json", "quarantine"]);
+    let listed = leaks(&quarantine);
+    assert!(listed.contains("F-2/O-1/D-2/0001.png"), "{listed}");
+    let mut files = Vec::new();
+    find_files(&var.store(), &mut files);
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(seed.len()).any(|w| w == seed.as_bytes()),
+            "{} holds the key's seed",
+            file.display()
+        );
+    }
 }
 
 #[test]
@@ -1494,8 +1605,14 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
 
 /// Starts `fehrist serve` on a free loopback port; returns the child and its address.
 fn start_server(var: &Var) -> (std::process::Child, String) {
+    start_server_with(var, &[])
+}
+
+/// [`start_server`] with more `serve` flags.
+fn start_server_with(var: &Var, flags: &[&str]) -> (std::process::Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_fehrist"))
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(flags)
         .current_dir(var.dir.path())
         .env_remove("FEHRIST_STORE")
         .stderr(std::process::Stdio::piped())

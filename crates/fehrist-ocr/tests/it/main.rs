@@ -88,9 +88,9 @@ fn multi_page_tiff_has_two_pages() {
     let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
     assert_eq!(page_count(&bytes).unwrap(), 2);
     let on_disk = fixtures().join("batch/F-12/O-3/D-46/scan.tif");
-    assert_eq!(fehrist_ocr::page_count_in_file(&on_disk).unwrap(), 2);
+    assert_eq!(fehrist_ocr::page_count_in_file(std::fs::File::open(&on_disk).unwrap()).unwrap(), 2);
     let png = fixtures().join("batch/F-12/O-3/D-45/0001.png");
-    assert_eq!(fehrist_ocr::page_count_in_file(&png).unwrap(), 1);
+    assert_eq!(fehrist_ocr::page_count_in_file(std::fs::File::open(&png).unwrap()).unwrap(), 1);
     assert!(matches!(
         decode_page(&bytes, 3),
         Err(OcrError::NoSuchPage { page: 3, pages: 2 })
@@ -113,6 +113,31 @@ fn an_unknown_language_is_refused_by_name() {
         other => panic!("{other:?}"),
     }
     assert!(error.to_string().contains("\"xyz\""), "{error}");
+}
+
+#[test]
+fn a_language_code_that_is_a_path_is_refused_before_any_model_is_loaded() {
+    // A model outside tessdata, named by a path: not loaded, whatever it holds.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "/usr/share/tesseract-ocr/5/tessdata/eng.traineddata",
+        dir.path().join("evil.traineddata"),
+    )
+    .unwrap();
+    let evil = dir.path().join("evil");
+    for languages in [
+        format!("eng+../../../..{}", evil.display()),
+        format!("..{}", evil.display()),
+        "eng+script/Cyrillic".to_owned(),
+    ] {
+        match Tesseract::default().reader(&languages).err() {
+            Some(OcrError::UnknownLanguages { missing, .. }) => {
+                assert_eq!(missing.len(), 1, "{languages}: {missing:?}");
+                assert!(missing[0].contains('/'), "{missing:?}");
+            }
+            other => panic!("{languages}: {other:?}"),
+        }
+    }
 }
 
 #[test]

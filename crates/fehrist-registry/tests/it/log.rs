@@ -275,6 +275,7 @@ fn event(n: u32, action: &str) -> fehrist_model::AuditEvent {
         target: format!("query {n}"),
         outcome: fehrist_model::AuditOutcome::Success,
         client: "cli@test".to_owned(),
+        count: None,
     }
 }
 
