@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use fehrist_pdf::{EmbeddedImage, PageImage, ScannedPdf};
+use fehrist_pdf::{PageImage, RenderedPage, ScannedPdf};
 use image::{GrayImage, ImageDecoder as _, ImageReader};
 use tiff::decoder::{Decoder as TiffDecoder, DecodingResult};
 use tiff::tags::{PhotometricInterpretation, Tag};
@@ -91,6 +91,13 @@ fn parse_pdf(bytes: &[u8]) -> Result<ScannedPdf, OcrError> {
     ScannedPdf::parse(bytes).map_err(|source| OcrError::Pdf { source })
 }
 
+/// A PDF page as the rasterizer draws it, at its scan's resolution.
+fn render_pdf_page(bytes: &[u8], page: u32) -> Result<RenderedPage, OcrError> {
+    parse_pdf(bytes)?
+        .render_page(page)
+        .map_err(|source| OcrError::Pdf { source })
+}
+
 /// A born-digital PDF page's own text, and the page's width and height in points.
 pub type TextLayer = (String, (f64, f64));
 
@@ -115,23 +122,19 @@ pub fn pdf_page_image(bytes: &[u8], page: u32) -> Result<PageImage, OcrError> {
     let format = ScanFormat::sniff(bytes)?;
     let jpeg = match format {
         ScanFormat::Jpeg if page == 1 => bytes.to_vec(),
-        ScanFormat::Pdf => match parse_pdf(bytes)?
-            .page_image(page)
-            .map_err(|source| OcrError::Pdf { source })?
-        {
-            EmbeddedImage::Jpeg(data) => data,
-            EmbeddedImage::Gray {
+        ScanFormat::Pdf => {
+            let RenderedPage {
                 width,
                 height,
                 pixels,
-            } => {
-                return Ok(PageImage::Gray {
-                    width,
-                    height,
-                    pixels,
-                });
-            }
-        },
+                ..
+            } = render_pdf_page(bytes, page)?;
+            return Ok(PageImage::Gray {
+                width,
+                height,
+                pixels,
+            });
+        }
         ScanFormat::Png if page == 1 => {
             if let Some(png) = png_as_stored(bytes) {
                 return Ok(png);
@@ -187,10 +190,10 @@ pub fn pdf_page_image(bytes: &[u8], page: u32) -> Result<PageImage, OcrError> {
 
 /// How many pages a scanned file on disk holds, reading only what it takes to tell:
 /// the magic bytes, and a TIFF's image directories (not its pixels).
-pub fn page_count_in_file(path: &std::path::Path) -> Result<u32, OcrError> {
+pub fn page_count_in_file(file: std::fs::File) -> Result<u32, OcrError> {
     use std::io::{Read as _, Seek as _};
     let io_error = |source| OcrError::Io { source };
-    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io_error)?);
+    let mut file = std::io::BufReader::new(file);
     let mut magic = Vec::with_capacity(8);
     (&mut file)
         .take(8)
@@ -203,7 +206,12 @@ pub fn page_count_in_file(path: &std::path::Path) -> Result<u32, OcrError> {
             tiff_pages(file)
         }
         // A PDF's page tree can be anywhere in the file.
-        ScanFormat::Pdf => page_count(&std::fs::read(path).map_err(io_error)?),
+        ScanFormat::Pdf => {
+            file.rewind().map_err(io_error)?;
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(io_error)?;
+            page_count(&bytes)
+        }
     }
 }
 
@@ -235,20 +243,11 @@ pub fn page_png(bytes: &[u8], page: u32) -> Result<Vec<u8>, OcrError> {
 pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Tiff => decode_tiff_page(bytes, page),
-        ScanFormat::Pdf => match parse_pdf(bytes)?
-            .page_image(page)
-            .map_err(|source| OcrError::Pdf { source })?
-        {
-            EmbeddedImage::Jpeg(jpeg) => decode_single(&jpeg, ScanFormat::Jpeg),
-            EmbeddedImage::Gray {
-                width,
-                height,
-                pixels,
-            } => {
-                check_size(width, height, 1)?;
-                GrayImage::from_raw(width, height, pixels).ok_or(OcrError::Truncated)
-            }
-        },
+        ScanFormat::Pdf => {
+            let page = render_pdf_page(bytes, page)?;
+            check_size(page.width, page.height, 1)?;
+            GrayImage::from_raw(page.width, page.height, page.pixels).ok_or(OcrError::Truncated)
+        }
         format if page == 1 => decode_single(bytes, format),
         _ => Err(OcrError::NoSuchPage { page, pages: 1 }),
     }

@@ -1,14 +1,17 @@
-//! PDF in and out, through `lopdf`: the searchable PDF/A of a record
-//! ([`searchable_pdf`]), and the pages of a scanned or born-digital PDF that arrives
-//! as a master ([`ScannedPdf`]).
+//! PDF in and out: the searchable PDF/A of a record ([`searchable_pdf`], written with
+//! `lopdf`), and the pages of a scanned or born-digital PDF that arrives as a master
+//! ([`ScannedPdf`]: text layers through `lopdf`, pages drawn by the `hayro`
+//! rasterizer, [`RenderedPage`]).
 //!
 //! This crate is the only one that knows the PDF format. It never rewrites a master:
 //! a PDF that arrives is read, and the bytes stored are the bytes received.
 
+mod render;
 mod scan;
 mod searchable;
 
-pub use scan::{EmbeddedImage, ScannedPdf};
+pub use render::{DEFAULT_DPI, DPI_RANGE, RenderedPage};
+pub use scan::ScannedPdf;
 pub use searchable::{DocumentInfo, PageImage, SearchablePage, searchable_pdf};
 
 /// Why a PDF could not be read or written. Callers add the file or record.

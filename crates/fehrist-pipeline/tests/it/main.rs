@@ -313,9 +313,10 @@ async fn a_rescan_is_a_new_version_that_points_to_the_previous() {
     );
 }
 
-/// PDF masters: scanned pages (Flate grey, CCITT Group 4) are OCRed, a born-digital
-/// page keeps its own text unread, an encrypted PDF is refused by name, and every
-/// master is stored byte for byte.
+/// PDF masters: scanned pages (Flate grey, CCITT Group 4, and Group 4 encrypted with an
+/// empty user password) are OCRed, a born-digital page keeps its own text unread, a
+/// PDF that needs a password is refused by name, and every master is stored byte for
+/// byte.
 #[tokio::test]
 async fn pdf_masters_are_read_kept_or_refused() {
     let station = station().await;
@@ -328,9 +329,9 @@ async fn pdf_masters_are_read_kept_or_refused() {
             && problems[0].contains("encrypted"),
         "{problems:#?}"
     );
-    assert_eq!((report.registered(), report.failed()), (3, 1));
-    // The born-digital page is not read: 1 + 2 scanned pages are.
-    assert_eq!(report.pages_read, 3);
+    assert_eq!((report.registered(), report.failed()), (4, 1));
+    // The born-digital page is not read: 1 + 2 + 2 scanned pages are.
+    assert_eq!(report.pages_read, 5);
 
     let truth = |path: &str| std::fs::read_to_string(fixtures().join("truth").join(path)).unwrap();
     let cases = [
@@ -345,6 +346,13 @@ async fn pdf_masters_are_read_kept_or_refused() {
         (
             "TJ-CSA/F-30/O-1/D-3",
             vec![std::fs::read_to_string(fixtures().join("texts/rus-d46-2.txt")).unwrap()],
+        ),
+        (
+            "TJ-CSA/F-30/O-1/D-5",
+            vec![
+                truth("F-12/O-3/D-46/L-1.txt"),
+                truth("F-12/O-3/D-46/L-2.txt"),
+            ],
         ),
     ];
     for (code, expected) in cases {
@@ -495,7 +503,7 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
         .unwrap()
         .set_len(3 << 30)
         .unwrap();
-    // A link out of the batch folder is not followed.
+    // A link is never followed, wherever it leads.
     std::fs::create_dir_all(root.join("F-1/O-1/D-11")).unwrap();
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.png"), &png).unwrap();
@@ -526,7 +534,7 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
     expected.extend([
         ("F-1/O-1/D-9/locked.pdf", "encrypted"),
         ("F-1/O-1/D-10/huge.tif", "over the 1073741824-byte limit"),
-        ("F-1/O-1/D-11/0001.png", "outside the batch folder"),
+        ("F-1/O-1/D-11/0001.png", "a symbolic link, not a regular file"),
         ("inventory.csv:2", "climbs out of the batch folder"),
         (
             "F-1/O-1/D-15/0001.PNG",
