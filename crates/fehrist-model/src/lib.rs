@@ -31,7 +31,7 @@ pub use fond::{
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
     BlobRef, BlobRole, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page, PageWords,
-    PipelineInfo, Preprocessing, Source, Word,
+    LanguageFound, PipelineInfo, Preprocessing, Source, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use quarantine::QuarantineEntry;

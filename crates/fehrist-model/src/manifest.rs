@@ -83,7 +83,8 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preprocessing {
-    /// Resolution the page was read at, in dots per inch.
+    /// Resolution of the page as scanned, in dots per inch (stated by its file, or
+    /// assumed).
     pub dpi: u32,
     /// `true` when the file did not state its resolution and 300 DPI was assumed.
     pub dpi_assumed: bool,
@@ -95,6 +96,26 @@ pub struct Preprocessing {
     pub skew: f64,
     /// `true` when isolated specks were removed (3 × 3 median) before recognition.
     pub despeckled: bool,
+    /// How many times the page was enlarged before recognition, when its text measured
+    /// too small to read well (a low-resolution scan); boxes stay in pixels of the
+    /// page as scanned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<u32>,
+    /// How the page's language was found, when the record has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_found: Option<LanguageFound>,
+}
+
+/// How a page's language was found among its record's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LanguageFound {
+    /// Read plainly in the record's first language.
+    First,
+    /// Told by the function words of a first reading, and read in that language alone.
+    Words,
+    /// Nothing told clearly: read with all the record's languages at once.
+    All,
 }
 
 /// The OCR engine that produced the derived text.

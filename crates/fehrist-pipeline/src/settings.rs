@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(settings.access, AccessLevel::Restricted);
         assert_eq!(settings.station, "scan-2");
         assert_eq!(settings.operator, "op");
-        assert_eq!(settings.languages, "tgk+rus+eng");
+        assert_eq!(settings.languages, "tgk+rus+uzb_cyrl+eng");
         assert_eq!(settings.pipeline.name, "default");
     }
 

@@ -50,6 +50,8 @@ fn each_external_system_is_known_to_one_crate() {
         ("image", "fehrist-ocr"),
         ("tiff", "fehrist-ocr"),
         ("lopdf", "fehrist-pdf"),
+        ("hayro", "fehrist-pdf"),
+        ("libc", "fehrist-pipeline"),
         ("tantivy", "fehrist-index"),
         ("object_store", "fehrist-store"),
         ("ed25519-dalek", "fehrist-seal"),

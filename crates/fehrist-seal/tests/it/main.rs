@@ -178,6 +178,8 @@ fn manifest_v1_with_preprocessing_is_stable() {
         rotation: 90,
         skew: -1.25,
         despeckled: true,
+        scale: None,
+        language_found: None,
     });
     let key = StationKey::from_seed("station-1", [1; 32]).unwrap();
     let sealed = SealedManifest::seal(&manifest, &key).unwrap();
