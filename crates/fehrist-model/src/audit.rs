@@ -136,6 +136,9 @@ mod tests {
         many.count = Some(4180);
         let text = serde_json::to_string(&many).unwrap();
         assert!(text.contains("\"count\":4180"), "{text}");
-        assert_eq!(serde_json::from_str::<AuditEvent>(&one).unwrap(), event("x"));
+        assert_eq!(
+            serde_json::from_str::<AuditEvent>(&one).unwrap(),
+            event("x")
+        );
     }
 }

@@ -30,8 +30,8 @@ pub use fond::{
 };
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
-    BlobRef, BlobRole, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page, PageWords,
-    LanguageFound, PipelineInfo, Preprocessing, Source, Word,
+    BlobRef, BlobRole, LanguageFound, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page,
+    PageWords, PipelineInfo, Preprocessing, Source, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use quarantine::QuarantineEntry;

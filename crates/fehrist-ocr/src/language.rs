@@ -9,8 +9,22 @@ const FUNCTION_WORDS: &[(&str, &[&str])] = &[
     (
         "tgk",
         &[
-            "дар", "аз", "ба", "бо", "ки", "барои", "мебошад", "шуд", "буд", "ин", "он", "то",
-            "низ", "шудааст", "мешавад", "намуда",
+            "дар",
+            "аз",
+            "ба",
+            "бо",
+            "ки",
+            "барои",
+            "мебошад",
+            "шуд",
+            "буд",
+            "ин",
+            "он",
+            "то",
+            "низ",
+            "шудааст",
+            "мешавад",
+            "намуда",
         ],
     ),
     (
@@ -23,8 +37,22 @@ const FUNCTION_WORDS: &[(&str, &[&str])] = &[
     (
         "uzb_cyrl",
         &[
-            "билан", "учун", "бу", "эди", "бўлган", "бир", "деб", "энг", "эса", "бўйича",
-            "қилиш", "мумкин", "ҳамда", "эмас", "керак", "орқали",
+            "билан",
+            "учун",
+            "бу",
+            "эди",
+            "бўлган",
+            "бир",
+            "деб",
+            "энг",
+            "эса",
+            "бўйича",
+            "қилиш",
+            "мумкин",
+            "ҳамда",
+            "эмас",
+            "керак",
+            "орқали",
         ],
     ),
     (
@@ -74,7 +102,10 @@ pub fn language_by_words(text: &str, languages: &str) -> Option<String> {
         return None;
     }
     let mut hits = vec![0usize; candidates.len()];
-    for word in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+    {
         let word = folded(word);
         for (i, (_, words)) in candidates.iter().enumerate() {
             if words.contains(&word) {
@@ -137,6 +168,10 @@ mod tests {
     fn too_little_text_or_no_clear_winner_says_nothing() {
         check("Бойгонӣ 1968", None);
         check("", None);
-        assert_eq!(language_by_words("the of and to", "eng"), None, "one language");
+        assert_eq!(
+            language_by_words("the of and to", "eng"),
+            None,
+            "one language"
+        );
     }
 }

@@ -204,10 +204,9 @@ pub(crate) fn render(pdf: &Pdf, index: usize, page_number: u32) -> Result<Render
     // Drawn onto a canvas of whole pixels, the page scaled to fill it exactly (the
     // rasterizer's own `render` truncates, losing a row of a 300 dpi A4 scan).
     let mut canvas = RenderContext::new(width_px as u16, height_px as u16);
-    let transform = Affine::scale_non_uniform(
-        f64::from(width_px / width),
-        f64::from(height_px / height),
-    ) * page.initial_transform(true).to_kurbo();
+    let transform =
+        Affine::scale_non_uniform(f64::from(width_px / width), f64::from(height_px / height))
+            * page.initial_transform(true).to_kurbo();
     hayro::render_into(
         page,
         &RenderCache::new(),

@@ -158,7 +158,11 @@ fn has_object_header(bytes: &[u8]) -> bool {
         }
         // Back over the generation, a space, the object number.
         let before = &bytes[..at];
-        let generation = before.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        let generation = before
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         let rest = &before[..before.len() - generation];
         generation > 0
             && rest.last().is_some_and(u8::is_ascii_whitespace)

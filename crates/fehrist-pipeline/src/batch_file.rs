@@ -53,7 +53,9 @@ pub(crate) fn open(root: &Path, path: &Path) -> Result<Option<File>, InputError>
         }
         Err(source) => return Err(InputError::Read { source }),
     };
-    let meta = file.metadata().map_err(|source| InputError::Read { source })?;
+    let meta = file
+        .metadata()
+        .map_err(|source| InputError::Read { source })?;
     if let Some(kind) = kind_of(meta.file_type()) {
         return Err(InputError::NotRegular { kind });
     }
@@ -155,7 +157,11 @@ mod tests {
         );
         std::fs::create_dir(root.join("folder")).unwrap();
         let refused = |name: &str| read(&root, &root.join(name), 100).unwrap_err().to_string();
-        assert!(refused("out").contains("a symbolic link"), "{}", refused("out"));
+        assert!(
+            refused("out").contains("a symbolic link"),
+            "{}",
+            refused("out")
+        );
         assert!(refused("in").contains("a symbolic link"));
         // Opened without blocking, then refused: no writer is waited for.
         assert!(refused("pipe").contains("a named pipe"));

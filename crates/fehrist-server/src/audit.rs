@@ -185,8 +185,14 @@ mod tests {
         tally.add(ip(2), event("10.0.0.2", AuditOutcome::Denied));
         let events = tally.take();
         assert_eq!(events.len(), 3);
-        let counts: Vec<_> = events.iter().map(|e| (e.client.as_str(), e.count)).collect();
-        assert!(counts.contains(&("http@10.0.0.1", Some(1000))), "{counts:?}");
+        let counts: Vec<_> = events
+            .iter()
+            .map(|e| (e.client.as_str(), e.count))
+            .collect();
+        assert!(
+            counts.contains(&("http@10.0.0.1", Some(1000))),
+            "{counts:?}"
+        );
         assert!(counts.contains(&("http@10.0.0.1", None)));
         assert!(counts.contains(&("http@10.0.0.2", None)));
         assert!(tally.take().is_empty(), "a window starts empty");
@@ -218,7 +224,10 @@ mod tests {
         let tally = Tally::new(limits);
         let admitted = (0..8).filter(|_| tally.admit_anonymous(ip(1))).count();
         assert_eq!(admitted, 5);
-        assert!(tally.admit_anonymous(ip(2)), "another client has its own share");
+        assert!(
+            tally.admit_anonymous(ip(2)),
+            "another client has its own share"
+        );
         // Past the bound, clients share one larger allowance.
         let crowd = (100..300).filter(|&n| tally.admit_anonymous(ip(n))).count();
         assert_eq!(crowd, 80);

@@ -314,9 +314,7 @@ async fn authorize_and_audit(
             "the audit log is behind; try again shortly",
         )
         .into_response();
-        refused
-            .headers_mut()
-            .insert(header::RETRY_AFTER, 1.into());
+        refused.headers_mut().insert(header::RETRY_AFTER, 1.into());
         refused
     }
 }

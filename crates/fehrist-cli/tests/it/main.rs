@@ -349,7 +349,10 @@ fn links_pipes_and_key_files_in_a_batch_are_never_read() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(!all.contains(&seed), "the key's seed was printed: {all}");
-        assert!(!all.contains("PRIVATE+KEY"), "the key's line was printed: {all}");
+        assert!(
+            !all.contains("PRIVATE+KEY"),
+            "the key's line was printed: {all}"
+        );
         all
     };
 

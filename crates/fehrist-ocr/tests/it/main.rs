@@ -88,9 +88,15 @@ fn multi_page_tiff_has_two_pages() {
     let bytes = std::fs::read(fixtures().join("batch/F-12/O-3/D-46/scan.tif")).unwrap();
     assert_eq!(page_count(&bytes).unwrap(), 2);
     let on_disk = fixtures().join("batch/F-12/O-3/D-46/scan.tif");
-    assert_eq!(fehrist_ocr::page_count_in_file(std::fs::File::open(&on_disk).unwrap()).unwrap(), 2);
+    assert_eq!(
+        fehrist_ocr::page_count_in_file(std::fs::File::open(&on_disk).unwrap()).unwrap(),
+        2
+    );
     let png = fixtures().join("batch/F-12/O-3/D-45/0001.png");
-    assert_eq!(fehrist_ocr::page_count_in_file(std::fs::File::open(&png).unwrap()).unwrap(), 1);
+    assert_eq!(
+        fehrist_ocr::page_count_in_file(std::fs::File::open(&png).unwrap()).unwrap(),
+        1
+    );
     assert!(matches!(
         decode_page(&bytes, 3),
         Err(OcrError::NoSuchPage { page: 3, pages: 2 })
@@ -355,7 +361,13 @@ fn alto_is_version_4_with_boxes_confidences_and_languages() {
 #[test]
 fn a_page_not_in_the_records_main_language_is_read_in_its_own() {
     let cases = [
-        ("batch/F-12/O-3/D-46/scan.tif", "truth/F-12/O-3/D-46/L-1.txt", "tgk+rus+eng", "rus", 'ы'),
+        (
+            "batch/F-12/O-3/D-46/scan.tif",
+            "truth/F-12/O-3/D-46/L-1.txt",
+            "tgk+rus+eng",
+            "rus",
+            'ы',
+        ),
         (
             "batch/F-7/O-1/D-2/0001.jpg",
             "truth/F-7/O-1/D-2/L-1.txt",
@@ -408,15 +420,27 @@ fn a_low_resolution_typescript_reads_at_least_as_well_as_plain_tesseract() {
     let reference =
         std::fs::read_to_string(fixtures().join("real-scans/eng_ehri_BF_19380509b_EN_01.gt.txt"))
             .unwrap();
-    assert_eq!(fehrist_ocr::resolution(&bytes, 1), None, "72 dpi is a placeholder");
+    assert_eq!(
+        fehrist_ocr::resolution(&bytes, 1),
+        None,
+        "72 dpi is a placeholder"
+    );
     let read = Tesseract::default()
         .reader("eng")
         .unwrap()
         .read(&decode_page(&bytes, 1).unwrap(), None)
         .unwrap();
     assert_eq!(read.preprocessing.scale, Some(2));
-    assert_eq!((read.width, read.height), (934, 1170), "boxes stay on the scan");
-    assert!(read.words.iter().all(|w| w.bbox[2] <= 934 && w.bbox[3] <= 1170));
+    assert_eq!(
+        (read.width, read.height),
+        (934, 1170),
+        "boxes stay on the scan"
+    );
+    assert!(
+        read.words
+            .iter()
+            .all(|w| w.bbox[2] <= 934 && w.bbox[3] <= 1170)
+    );
     let ours = character_error_rate(&read.text, &reference);
     let plain = character_error_rate(&plain_tesseract(&path, "eng"), &reference);
     assert!(

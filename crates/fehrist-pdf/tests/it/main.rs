@@ -154,7 +154,10 @@ fn real_scanner_pdfs_are_drawn_as_poppler_draws_them() {
                 }
             }
             let mean = diff / f64::from(w * h);
-            assert!(mean < 8.0, "{name} page {page}: {mean:.1} grey levels from poppler's");
+            assert!(
+                mean < 8.0,
+                "{name} page {page}: {mean:.1} grey levels from poppler's"
+            );
             assert!(ink(&drawn.pixels) > 0.0001, "{name} page {page} is blank");
         }
     }

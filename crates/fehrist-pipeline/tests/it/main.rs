@@ -534,7 +534,10 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
     expected.extend([
         ("F-1/O-1/D-9/locked.pdf", "encrypted"),
         ("F-1/O-1/D-10/huge.tif", "over the 1073741824-byte limit"),
-        ("F-1/O-1/D-11/0001.png", "a symbolic link, not a regular file"),
+        (
+            "F-1/O-1/D-11/0001.png",
+            "a symbolic link, not a regular file",
+        ),
         ("inventory.csv:2", "climbs out of the batch folder"),
         (
             "F-1/O-1/D-15/0001.PNG",
