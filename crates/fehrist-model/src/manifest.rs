@@ -83,8 +83,8 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preprocessing {
-    /// Resolution of the page as scanned, in dots per inch (stated by its file, or
-    /// assumed).
+    /// Resolution of the page as scanned, in dots per inch: stated by its file, or 300
+    /// when it states none (Tesseract then judges the text's size from the page).
     pub dpi: u32,
     /// `true` when the file did not state its resolution and 300 DPI was assumed.
     pub dpi_assumed: bool,
@@ -112,8 +112,9 @@ pub struct Preprocessing {
 pub enum LanguageFound {
     /// Read plainly in the record's first language.
     First,
-    /// Told by the function words of a first reading, and read in that language alone.
-    Words,
+    /// Told by a first reading's function words or letters, and read in that language
+    /// alone.
+    Text,
     /// Nothing told clearly: read with all the record's languages at once.
     All,
 }

@@ -412,14 +412,17 @@ impl PageReader for TesseractReader {
             }
         }
         // A page not plainly in the record's main language is read again with the
-        // language its first reading's words say, alone, or, when they say nothing
-        // clearly, with all the record's languages.
+        // language its first reading's words or letters say, alone, or, when they say
+        // nothing clearly, with all the record's languages.
         let several = self.languages.contains('+');
         best.preprocessing.language_found = several.then_some(LanguageFound::First);
         if several && !plainly_in(&best, &self.first_language, &self.languages) {
             let image = kept.0.as_ref().unwrap_or(page_upright);
             let binarization = best.binarization;
+            // Function words first; letters only one language has (ў, ы, Latin) when
+            // the page has too few of them.
             let other = language_by_words(&best.text, &self.languages)
+                .or_else(|| Some(language_of_text(&best.text, &self.languages)))
                 .filter(|language| *language != self.first_language)
                 .and_then(|language| {
                     self.languages
@@ -428,7 +431,7 @@ impl PageReader for TesseractReader {
                         .position(|l| l == language)
                 });
             let (model, found) = match other {
-                Some(index) => (Model::Other(index), LanguageFound::Words),
+                Some(index) => (Model::Other(index), LanguageFound::Text),
                 None => (Model::All, LanguageFound::All),
             };
             let mut read = self.pass(model, image, rotation, binarization, &kept.1)?;
@@ -450,6 +453,11 @@ const UNSURE: f32 = 60.0;
 /// that language among the record's ones, and few unsure words.
 fn plainly_in(read: &PageText, language: &str, languages: &str) -> bool {
     if doubtful(read) || language_of_text(&read.text, languages) != language {
+        return false;
+    }
+    // Another language's function words: an Uzbek page read by the Tajik model has
+    // Tajik letters enough (its ў read as ӯ).
+    if language_by_words(&read.text, languages).is_some_and(|found| found != language) {
         return false;
     }
     // A page of Tajik or Uzbek without one of its own letters is in another language
@@ -653,7 +661,6 @@ impl TesseractReader {
                 .map_err(tess_error)?;
         }
         api.recognize().map_err(tess_error)?;
-        let read_at = api.get_source_y_resolution().unwrap_or(0);
         let text = api.get_utf8_text().map_err(tess_error)?;
         let mean_confidence = api.mean_text_conf().map_err(tess_error)?.clamp(0, 100) as u8;
         let skew = skew(api);
@@ -701,11 +708,7 @@ impl TesseractReader {
             height,
             binarization,
             preprocessing: Preprocessing {
-                dpi: if prepared.dpi_assumed {
-                    u32::try_from(read_at).map_or(ASSUMED_DPI, |dpi| (dpi / scale).max(1))
-                } else {
-                    prepared.dpi
-                },
+                dpi: prepared.dpi,
                 dpi_assumed: prepared.dpi_assumed,
                 rotation,
                 skew,

@@ -464,7 +464,7 @@ fn evidence_bundles_verify_offline_and_the_log_only_grows() {
     );
     assert!(out.contains("is not a master of this record"), "{out}");
     let mut altered = std::fs::read_to_string(&bundle).unwrap();
-    altered = altered.replacen("tgk+rus+eng", "rus+tgk+eng", 1);
+    altered = altered.replacen("tgk+rus+", "rus+tgk+", 1);
     std::fs::write(&bundle, altered).unwrap();
     let out = check(&var.run(&["verify", bundle.to_str().unwrap()]), 1);
     assert!(out.contains("manifest signature does not verify"), "{out}");
@@ -1597,7 +1597,14 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
                 .starts_with("http@127.0.0.1")
         })
         .collect();
-    assert_eq!(http_events.len(), audited);
+    // Requests without a valid token, and refused ones, are tallied: one event per
+    // client and window stands for them all, with their count.
+    let requests: u64 = http_events
+        .iter()
+        .map(|e| e["count"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(requests, audited as u64);
+    assert!(http_events.len() < audited, "some requests were tallied");
     assert!(
         http_events
             .iter()
