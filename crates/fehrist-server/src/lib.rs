@@ -36,6 +36,9 @@ pub const OPENAPI: &str = include_str!("../../../schemas/openapi.json");
 
 /// Largest upload `POST /api/v1/verify` accepts.
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
+/// Largest body any other request may carry (the sign-in form is a token): an
+/// anonymous client cannot make the service hold a large upload for a form.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -451,7 +454,9 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::public_routes())
         .merge(audited)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        // Extractors (the sign-in form) take this much; verify reads its upload itself,
+        // up to MAX_UPLOAD_BYTES.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(problem_bodies))
         .with_state(state)
 }
