@@ -97,9 +97,11 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// standard tlog clients can follow the log.
 async fn log_object(State(state): State<AppState>, Path(path): Path<String>) -> Answer {
     let store = state.registry.store();
+    // Tile paths are short (`tile/0/x001/234.p/5`); a longer part names nothing and
+    // would only reach the file system's own limits.
     let safe = path
         .split('/')
-        .all(|part| !part.is_empty() && part != ".." && part != ".");
+        .all(|part| !part.is_empty() && part != ".." && part != "." && part.len() <= 32);
     if !safe || !(path == "checkpoint" || path.starts_with("tile/")) {
         return Err(Problem::new(StatusCode::NOT_FOUND, "not a log object"));
     }

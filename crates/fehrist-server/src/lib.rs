@@ -446,6 +446,38 @@ async fn problem_bodies(response: Response) -> Response {
     Problem::new(status, detail).into_response()
 }
 
+/// Headers every answer carries: no content sniffing, no framing (clickjacking), no
+/// referrer; and nothing but the public log's tiles (immutable) kept in caches, since
+/// pages and API answers depend on the caller's clearance and the checkpoint moves.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let immutable = request.uri().path().starts_with("/log/tile/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    if !immutable && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
+}
+
 fn router(state: AppState) -> Router {
     let audited = api::routes().layer(axum::middleware::from_fn_with_state(
         Arc::clone(&state),
@@ -458,6 +490,7 @@ fn router(state: AppState) -> Router {
         // up to MAX_UPLOAD_BYTES.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(problem_bodies))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 

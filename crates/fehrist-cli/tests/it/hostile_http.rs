@@ -461,3 +461,44 @@ fn a_large_sign_in_post_is_refused_unread() {
         .unwrap();
     assert!(rss < 200 * 1024, "the server holds {rss} KiB");
 }
+
+/// Every answer forbids sniffing and framing; private ones are never cached; a log tile
+/// name longer than any tile's is a 404, not a file-system error.
+#[test]
+fn answers_carry_their_security_headers_and_odd_tile_names_are_not_found() {
+    let var = Var::new();
+    let (server, addr) = start_server_with(&var, &[]);
+    let _server = RunningServer(server);
+    let get = |target: &str| {
+        exchange(
+            &addr,
+            format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .expect("an answer")
+    };
+    for target in [
+        "/ui/search",
+        "/api/v1/search?q=x",
+        "/api/v1/health",
+        "/log/checkpoint",
+    ] {
+        let (_, head, _) = get(target);
+        for expected in [
+            "x-content-type-options: nosniff",
+            "content-security-policy: frame-ancestors 'none'",
+            "x-frame-options: deny",
+            "cache-control: no-store",
+        ] {
+            assert!(
+                head.contains(expected),
+                "{target}: {expected} not in {head}"
+            );
+        }
+    }
+    let (status, head, _) = get(&format!("/log/tile/{}", "a".repeat(300)));
+    assert_eq!(status, 404, "{head}");
+    assert!(
+        !head.contains("no-store"),
+        "the public log may be cached: {head}"
+    );
+}
