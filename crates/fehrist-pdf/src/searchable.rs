@@ -157,6 +157,15 @@ pub fn searchable_pdf<'a>(
         })],
     });
     doc.trailer.set("Root", catalog_id);
+    // What a viewer shows as the document's title and subject; PDF/A wants the same in
+    // the XMP (dc:title, dc:description).
+    let info_id = doc.add_object(dictionary! {
+        "Title" => text_string(&info.title),
+        "Subject" => text_string(&info.identifier),
+        "Producer" => Object::string_literal("Fehrist"),
+        "Creator" => Object::string_literal("Fehrist"),
+    });
+    doc.trailer.set("Info", info_id);
     let id = Object::String(info.document_id.to_vec(), StringFormat::Hexadecimal);
     doc.trailer.set("ID", vec![id.clone(), id]);
     let mut out = Vec::new();
@@ -164,6 +173,13 @@ pub fn searchable_pdf<'a>(
         reason: e.to_string(),
     })?;
     Ok(out)
+}
+
+/// A PDF text string: UTF-16BE with its byte order mark, so Cyrillic titles survive.
+fn text_string(text: &str) -> Object {
+    let mut bytes = vec![0xfe, 0xff];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    Object::String(bytes, StringFormat::Hexadecimal)
 }
 
 fn real(value: f64) -> Object {
@@ -426,6 +442,7 @@ fn xmp(info: &DocumentInfo) -> String {
          <dc:format>application/pdf</dc:format>\n\
          <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
          <dc:identifier>{identifier}</dc:identifier>\n\
+         <dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{identifier}</rdf:li></rdf:Alt></dc:description>\n\
          <xmp:CreateDate>{created}</xmp:CreateDate>\n<xmp:ModifyDate>{created}</xmp:ModifyDate>\n\
          <xmp:MetadataDate>{created}</xmp:MetadataDate>\n\
          <xmp:CreatorTool>Fehrist</xmp:CreatorTool>\n<pdf:Producer>Fehrist</pdf:Producer>\n\

@@ -252,6 +252,24 @@ fn a_searchable_pdf_carries_the_words_and_the_image() {
         raw.contains("Кушодани мактабҳо &amp; &lt;нав&gt;"),
         "XMP title escaped"
     );
+    // A viewer's title and subject, as poppler reads the Info dictionary.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("record.pdf"), &bytes).unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(dir.path().join("record.pdf"))
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed");
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Title:") && l.ends_with("Кушодани мактабҳо & <нав>")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Subject:") && l.ends_with("TJ-CSA/F-12/O-3/D-45")),
+        "{out}"
+    );
 }
 
 #[test]
