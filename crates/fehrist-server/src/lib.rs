@@ -14,7 +14,7 @@ pub mod html;
 mod tokens;
 mod ui;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -362,6 +362,70 @@ impl Shared {
             tokio::time::timeout(wait, sender.send(event)).await,
             Ok(Ok(()))
         )
+    }
+
+    /// The audit event of a sign-in attempt: queued when the token is valid, tallied
+    /// when not; `Err` with the answer when the client has had its share of attempts
+    /// or the event finds no room.
+    pub(crate) async fn audit_sign_in(&self, client: IpAddr, bearer: &str) -> Result<(), Response> {
+        let token = if bearer.is_empty() {
+            None
+        } else {
+            self.token(bearer)
+                .await
+                .map_err(|e| Problem::internal(&e).into_response())?
+        };
+        let admitted = token.is_some() || self.tally.admit_anonymous(client);
+        let (actor, agency, role) = match &token {
+            Some(token) => (
+                format!("token:{}", token.id),
+                token.agency.clone(),
+                token.role.as_str().to_owned(),
+            ),
+            None => (
+                "anonymous".to_owned(),
+                "-".to_owned(),
+                "anonymous".to_owned(),
+            ),
+        };
+        let event = AuditEvent {
+            event_version: AUDIT_EVENT_VERSION,
+            time: fehrist_pipeline::now_rfc3339(),
+            actor,
+            agency,
+            role,
+            action: "sign-in".to_owned(),
+            target: "/ui/login".to_owned(),
+            outcome: if token.is_some() {
+                AuditOutcome::Success
+            } else {
+                AuditOutcome::Denied
+            },
+            client: format!("http@{client}"),
+            count: None,
+        };
+        if token.is_none() {
+            self.tally.add(client, event);
+            return if admitted {
+                Ok(())
+            } else {
+                Err(Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many sign-in attempts from this address; try again later",
+                )
+                .into_response())
+            };
+        }
+        if self.queue(event).await {
+            Ok(())
+        } else {
+            self.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
+            Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the audit log is behind; try again shortly",
+            )
+            .into_response())
+        }
     }
 
     /// Queues the tallied events of the window that ends now.

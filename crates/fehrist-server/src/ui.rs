@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use axum::Form;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fehrist_index::SearchRequest;
@@ -196,14 +196,23 @@ pub(crate) struct SignIn {
     token: String,
 }
 
-/// Keeps the token in a cookie only this site's pages send, then goes to search.
-pub(crate) async fn sign_in(Form(form): Form<SignIn>) -> Response {
+/// Keeps the token in a cookie only this site's pages send, then goes to search. Every
+/// attempt is audited, and a client's attempts with no valid token count against its
+/// share of anonymous requests, so tokens cannot be guessed at speed.
+pub(crate) async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    Form(form): Form<SignIn>,
+) -> Response {
     let token: String = form
         .token
         .trim()
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
+    if let Err(refused) = state.audit_sign_in(client.ip(), &token).await {
+        return refused;
+    }
     let cookie = format!("fehrist_token={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800");
     let mut response = Redirect::to("/ui/search").into_response();
     response

@@ -238,3 +238,55 @@ fn sigterm_during_load_loses_no_answered_requests_event() {
         "{answered} answered, {logged} searches in the audit log"
     );
 }
+
+/// Sign-in attempts are in the audit log: a valid token's as its own event, wrong ones
+/// tallied; a client past its share of wrong attempts is answered 429.
+#[test]
+fn sign_in_attempts_are_audited_and_guessing_is_throttled() {
+    let var = Var::new();
+    station(&var);
+    let token = check(
+        &var.run(&[
+            "tokens",
+            "create",
+            "--agency",
+            "Notary",
+            "--role",
+            "reader",
+            "--clearance",
+            "open",
+        ]),
+        0,
+    );
+    let token = token.trim().to_owned();
+    let (server, addr) = start_server_with(&var, &["--anonymous-per-window", "5"]);
+    let mut server = super::hostile_http::RunningServer(server);
+    let sign_in = |token: &str| {
+        let body = format!("token={token}");
+        format!(
+            "POST /ui/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let mut attempts = vec![sign_in(&token)];
+    attempts.extend((0..8).map(|n| sign_in(&format!("fehrist_guess{n}"))));
+    let statuses = client(&addr, &attempts);
+    assert_eq!(statuses[0], 303, "{statuses:?}");
+    assert_eq!(&statuses[1..6], [303; 5], "{statuses:?}");
+    assert_eq!(&statuses[6..], [429; 3], "{statuses:?}");
+    stop(&mut server.0, "-TERM");
+    let events = audit_events(&var);
+    let sign_ins: Vec<_> = events.iter().filter(|e| e["action"] == "sign-in").collect();
+    assert!(
+        sign_ins.iter().any(
+            |e| e["outcome"] == "success" && e["actor"].as_str().unwrap().starts_with("token:")
+        ),
+        "{sign_ins:?}"
+    );
+    let denied: u64 = sign_ins
+        .iter()
+        .filter(|e| e["outcome"] == "denied")
+        .map(|e| e["count"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(denied, 8, "{sign_ins:?}");
+}
