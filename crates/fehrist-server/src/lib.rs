@@ -278,18 +278,7 @@ async fn authorize_and_audit(
         400..=499 => AuditOutcome::Negative,
         _ => AuditOutcome::Error,
     };
-    let (actor, agency, role) = match &token {
-        Some(token) => (
-            format!("token:{}", token.id),
-            token.agency.clone(),
-            token.role.as_str().to_owned(),
-        ),
-        None => (
-            "anonymous".to_owned(),
-            "-".to_owned(),
-            "anonymous".to_owned(),
-        ),
-    };
+    let (actor, agency, role) = who(token.as_ref());
     let event = AuditEvent {
         event_version: AUDIT_EVENT_VERSION,
         time: fehrist_pipeline::now_rfc3339(),
@@ -311,14 +300,23 @@ async fn authorize_and_audit(
         response
     } else {
         // The event has no room: the answer is withheld rather than given unaudited.
-        state.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
-        let mut refused = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the audit log is behind; try again shortly",
-        )
-        .into_response();
-        refused.headers_mut().insert(header::RETRY_AFTER, 1.into());
-        refused
+        state.audit_behind()
+    }
+}
+
+/// Actor, agency and role of a caller, as audit events name them.
+fn who(token: Option<&ApiToken>) -> (String, String, String) {
+    match token {
+        Some(token) => (
+            format!("token:{}", token.id),
+            token.agency.clone(),
+            token.role.as_str().to_owned(),
+        ),
+        None => (
+            "anonymous".to_owned(),
+            "-".to_owned(),
+            "anonymous".to_owned(),
+        ),
     }
 }
 
@@ -376,18 +374,7 @@ impl Shared {
                 .map_err(|e| Problem::internal(&e).into_response())?
         };
         let admitted = token.is_some() || self.tally.admit_anonymous(client);
-        let (actor, agency, role) = match &token {
-            Some(token) => (
-                format!("token:{}", token.id),
-                token.agency.clone(),
-                token.role.as_str().to_owned(),
-            ),
-            None => (
-                "anonymous".to_owned(),
-                "-".to_owned(),
-                "anonymous".to_owned(),
-            ),
-        };
+        let (actor, agency, role) = who(token.as_ref());
         let event = AuditEvent {
             event_version: AUDIT_EVENT_VERSION,
             time: fehrist_pipeline::now_rfc3339(),
@@ -419,13 +406,20 @@ impl Shared {
         if self.queue(event).await {
             Ok(())
         } else {
-            self.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
-            Err(Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the audit log is behind; try again shortly",
-            )
-            .into_response())
+            Err(self.audit_behind())
         }
+    }
+
+    /// The answer to a request whose audit event found no room in the queue.
+    fn audit_behind(&self) -> Response {
+        self.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
+        let mut refused = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the audit log is behind; try again shortly",
+        )
+        .into_response();
+        refused.headers_mut().insert(header::RETRY_AFTER, 1.into());
+        refused
     }
 
     /// Queues the tallied events of the window that ends now.
