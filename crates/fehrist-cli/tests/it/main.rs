@@ -338,8 +338,9 @@ fn links_pipes_and_key_files_in_a_batch_are_never_read() {
     );
     let key_path = var.dir.path().join("var/keys/station.key");
     let key = std::fs::read_to_string(&key_path).unwrap();
-    // The private seed is the last `+` field of the signer encoding.
-    let seed = key.trim().rsplit('+').next().unwrap().to_owned();
+    // The private seed is the fifth `+` field of the signer encoding
+    // (`PRIVATE+KEY+name+keyid+base64`; base64 has `+` of its own).
+    let seed = key.trim().splitn(5, '+').nth(4).unwrap().to_owned();
     assert!(seed.len() >= 40, "{key}");
     let scan = fixtures().join("batch/F-12/O-3/D-45/0002.png");
     let leaks = |output: &Output| {
