@@ -278,20 +278,7 @@ async fn authorize_and_audit(
         400..=499 => AuditOutcome::Negative,
         _ => AuditOutcome::Error,
     };
-    let (actor, agency, role) = who(token.as_ref());
-    let event = AuditEvent {
-        event_version: AUDIT_EVENT_VERSION,
-        time: fehrist_pipeline::now_rfc3339(),
-        actor,
-        agency,
-        role,
-        action,
-        target,
-        outcome,
-        client: format!("http@{}", client.ip()),
-        count: None,
-    }
-    .bounded(sha256_hex);
+    let event = audit_event(token.as_ref(), action, target, outcome, client.ip());
     if token.is_none() || outcome == AuditOutcome::Denied {
         state.tally.add(client.ip(), event);
         return response;
@@ -304,9 +291,16 @@ async fn authorize_and_audit(
     }
 }
 
-/// Actor, agency and role of a caller, as audit events name them.
-fn who(token: Option<&ApiToken>) -> (String, String, String) {
-    match token {
+/// The audit event of one request by a caller (`None`: without a valid token), its
+/// texts within their bounds.
+fn audit_event(
+    token: Option<&ApiToken>,
+    action: String,
+    target: String,
+    outcome: AuditOutcome,
+    client: IpAddr,
+) -> AuditEvent {
+    let (actor, agency, role) = match token {
         Some(token) => (
             format!("token:{}", token.id),
             token.agency.clone(),
@@ -317,7 +311,20 @@ fn who(token: Option<&ApiToken>) -> (String, String, String) {
             "-".to_owned(),
             "anonymous".to_owned(),
         ),
+    };
+    AuditEvent {
+        event_version: AUDIT_EVENT_VERSION,
+        time: fehrist_pipeline::now_rfc3339(),
+        actor,
+        agency,
+        role,
+        action,
+        target,
+        outcome,
+        client: format!("http@{client}"),
+        count: None,
     }
+    .bounded(sha256_hex)
 }
 
 /// The token a request carries: `Authorization: Bearer`, or the web pages' cookie.
@@ -374,23 +381,18 @@ impl Shared {
                 .map_err(|e| Problem::internal(&e).into_response())?
         };
         let admitted = token.is_some() || self.tally.admit_anonymous(client);
-        let (actor, agency, role) = who(token.as_ref());
-        let event = AuditEvent {
-            event_version: AUDIT_EVENT_VERSION,
-            time: fehrist_pipeline::now_rfc3339(),
-            actor,
-            agency,
-            role,
-            action: "sign-in".to_owned(),
-            target: "/ui/login".to_owned(),
-            outcome: if token.is_some() {
-                AuditOutcome::Success
-            } else {
-                AuditOutcome::Denied
-            },
-            client: format!("http@{client}"),
-            count: None,
+        let outcome = if token.is_some() {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Denied
         };
+        let event = audit_event(
+            token.as_ref(),
+            "sign-in".to_owned(),
+            "/ui/login".to_owned(),
+            outcome,
+            client,
+        );
         if token.is_none() {
             self.tally.add(client, event);
             return if admitted {

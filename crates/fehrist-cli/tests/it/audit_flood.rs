@@ -7,7 +7,7 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::Command;
 
-use super::{Var, check, fixtures, start_server_with};
+use super::{Var, check, new_token, one_record_station, rss_kib, start_server_with};
 
 /// One keep-alive client: sends `requests` and reads each answer; the statuses.
 fn client(addr: &str, requests: &[String]) -> Vec<u16> {
@@ -45,17 +45,6 @@ fn client(addr: &str, requests: &[String]) -> Vec<u16> {
     statuses
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 fn bytes_under(dir: &std::path::Path) -> u64 {
     let mut files = Vec::new();
     super::find_files(dir, &mut files);
@@ -87,24 +76,10 @@ fn stop(server: &mut std::process::Child, signal: &str) {
     assert!(status.success(), "serve ended with {status}");
 }
 
-fn station(var: &Var) {
-    let batch = var.dir.path().join("batch/F-7/O-1/D-2");
-    std::fs::create_dir_all(&batch).unwrap();
-    std::fs::copy(
-        fixtures().join("batch/F-7/O-1/D-2/0001.jpg"),
-        batch.join("0001.jpg"),
-    )
-    .unwrap();
-    check(
-        &var.run(&["ingest", var.dir.path().join("batch").to_str().unwrap()]),
-        0,
-    );
-}
-
 #[test]
 fn a_flood_of_anonymous_requests_is_counted_in_a_bounded_log_and_memory() {
     let var = Var::new();
-    station(&var);
+    one_record_station(&var);
     let (server, addr) = start_server_with(&var, &[]);
     let mut server = super::hostile_http::RunningServer(server);
     let pid = server.0.id();
@@ -192,21 +167,8 @@ fn a_flood_of_anonymous_requests_is_counted_in_a_bounded_log_and_memory() {
 #[test]
 fn sigterm_during_load_loses_no_answered_requests_event() {
     let var = Var::new();
-    station(&var);
-    let token = check(
-        &var.run(&[
-            "tokens",
-            "create",
-            "--agency",
-            "Ministry of Justice",
-            "--role",
-            "reader",
-            "--clearance",
-            "internal",
-        ]),
-        0,
-    );
-    let token = token.trim().to_owned();
+    one_record_station(&var);
+    let token = new_token(&var, "Ministry of Justice", "reader", "internal");
     let (server, addr) = start_server_with(&var, &[]);
     let mut server = super::hostile_http::RunningServer(server);
     let request = format!(
@@ -244,21 +206,8 @@ fn sigterm_during_load_loses_no_answered_requests_event() {
 #[test]
 fn sign_in_attempts_are_audited_and_guessing_is_throttled() {
     let var = Var::new();
-    station(&var);
-    let token = check(
-        &var.run(&[
-            "tokens",
-            "create",
-            "--agency",
-            "Notary",
-            "--role",
-            "reader",
-            "--clearance",
-            "open",
-        ]),
-        0,
-    );
-    let token = token.trim().to_owned();
+    one_record_station(&var);
+    let token = new_token(&var, "Notary", "reader", "open");
     let (server, addr) = start_server_with(&var, &["--anonymous-per-window", "5"]);
     let mut server = super::hostile_http::RunningServer(server);
     let sign_in = |token: &str| {

@@ -7,7 +7,9 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{Var, check, fixtures, start_server_with};
+use super::{
+    Var, answer_head, check, fixtures, new_token, one_record_station, rss_kib, start_server_with,
+};
 
 /// How many requests; `FEHRIST_HTTP_FUZZ_REQUESTS` asks for more (or fewer).
 fn request_count() -> usize {
@@ -333,17 +335,7 @@ impl Drop for RunningServer {
 #[test]
 fn random_and_malformed_requests_never_break_the_service() {
     let var = Var::new();
-    let batch = var.dir.path().join("batch/F-7/O-1/D-2");
-    std::fs::create_dir_all(&batch).unwrap();
-    std::fs::copy(
-        fixtures().join("batch/F-7/O-1/D-2/0001.jpg"),
-        batch.join("0001.jpg"),
-    )
-    .unwrap();
-    check(
-        &var.run(&["ingest", var.dir.path().join("batch").to_str().unwrap()]),
-        0,
-    );
+    one_record_station(&var);
     let shown: serde_json::Value = serde_json::from_str(&check(
         &var.run(&["show", "TJ-CSA/F-7/O-1/D-2", "--json"]),
         0,
@@ -353,20 +345,8 @@ fn random_and_malformed_requests_never_break_the_service() {
         shown["manifest"]["record_id"].as_str().unwrap().to_owned(),
         "0".repeat(32),
     ];
-    let token = check(
-        &var.run(&[
-            "tokens",
-            "create",
-            "--agency",
-            "Fuzz",
-            "--role",
-            "auditor",
-            "--clearance",
-            "secret",
-        ]),
-        0,
-    );
-    let token = token.trim();
+    let token = new_token(&var, "Fuzz", "auditor", "secret");
+    let token = token.as_str();
     // Anonymous requests are let through unthrottled, so the fuzz reaches the handlers.
     let (server, addr) = start_server_with(&var, &["--anonymous-per-window", "100000000"]);
     let mut server = RunningServer(server);
@@ -441,24 +421,9 @@ fn a_large_sign_in_post_is_refused_unread() {
     stream.write_all(head.as_bytes()).unwrap();
     // Some of the body, then the answer: it comes before the rest is sent.
     let _ = stream.write_all(&vec![b'a'; 1 << 20]);
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => answer.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let answer = String::from_utf8_lossy(&answer);
+    let answer = answer_head(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    let rss: u64 = std::fs::read_to_string(format!("/proc/{}/status", server.0.id()))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let rss = rss_kib(server.0.id());
     assert!(rss < 200 * 1024, "the server holds {rss} KiB");
 }
 

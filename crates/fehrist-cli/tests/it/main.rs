@@ -64,6 +64,66 @@ fn find_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A station with one registered record (the Uzbek certificate), for service tests.
+fn one_record_station(var: &Var) {
+    let batch = var.dir.path().join("batch/F-7/O-1/D-2");
+    std::fs::create_dir_all(&batch).unwrap();
+    std::fs::copy(
+        fixtures().join("batch/F-7/O-1/D-2/0001.jpg"),
+        batch.join("0001.jpg"),
+    )
+    .unwrap();
+    check(
+        &var.run(&["ingest", var.dir.path().join("batch").to_str().unwrap()]),
+        0,
+    );
+}
+
+/// A new API token, as `fehrist tokens create` prints it.
+fn new_token(var: &Var, agency: &str, role: &str, clearance: &str) -> String {
+    let out = check(
+        &var.run(&[
+            "tokens",
+            "create",
+            "--agency",
+            agency,
+            "--role",
+            role,
+            "--clearance",
+            clearance,
+        ]),
+        0,
+    );
+    out.trim().to_owned()
+}
+
+/// Reads an answer's head (up to the blank line) from a connection whose request body
+/// may still be unsent; whatever came, when the connection ends first.
+fn answer_head(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read as _;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 #[test]
 fn ingest_search_show_verify_and_tamper() {
     let var = Var::new();
@@ -1530,7 +1590,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
     audited += 2;
     // An upload over the limit is refused from its declared length, unread.
     let too_large = {
-        use std::io::{Read as _, Write as _};
+        use std::io::Write as _;
         audited += 1;
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
         let head = format!(
@@ -1542,15 +1602,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(10)))
             .unwrap();
-        let mut answer = Vec::new();
-        let mut chunk = [0u8; 4096];
-        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => answer.extend_from_slice(&chunk[..n]),
-            }
-        }
-        String::from_utf8_lossy(&answer).into_owned()
+        answer_head(&mut stream)
     };
     assert!(too_large.starts_with("HTTP/1.1 413"), "{too_large}");
     assert!(
