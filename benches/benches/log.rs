@@ -24,7 +24,7 @@ async fn main() {
     let batch = args.get(1).copied().unwrap_or(1_000);
 
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let store = Store::open(&format!("file://{}", dir.path().join("store").display()))
+    let store = Store::open_or_create(&format!("file://{}", dir.path().join("store").display()))
         .expect("a local store");
     let index = SearchIndex::open(&dir.path().join("index")).expect("an index");
     let mut registry = Registry::new(store.clone(), index);

@@ -103,6 +103,8 @@ fn build_index(dir: &Path, pages: usize, words: &[String], rng: &mut Rng) {
                 russian: String::new(),
                 pipeline: "default".to_owned(),
                 facts: RecordFacts::default(),
+                current: true,
+                previous: None,
             })
             .collect();
         index.replace_record(&record_id, &docs).expect("indexed");

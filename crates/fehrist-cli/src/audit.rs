@@ -1,13 +1,13 @@
 //! Writing every command to the audit log, and `fehrist audit` to read it back.
 
 use clap::Args;
-use fehrist_model::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
-use fehrist_pipeline::now_rfc3339;
+use fehrist_model::{AuditEvent, AuditOutcome, Role};
+use fehrist_service::{Caller, Opening, ServiceError, now_rfc3339};
 use serde_json::json;
 
 use crate::Answer;
 use crate::output::{print, print_json};
-use crate::station::{Paths, hostname};
+use crate::station::{OpenRegistry as _, Paths, hostname};
 
 /// Who is acting: `FEHRIST_ACTOR`, else the login name.
 fn actor() -> String {
@@ -16,29 +16,29 @@ fn actor() -> String {
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
+/// The person at this machine, acting in `role`.
+pub fn caller(role: Role) -> Caller {
+    let agency = std::env::var("FEHRIST_AGENCY").unwrap_or_else(|_| "local".to_owned());
+    Caller::local(&actor(), &agency, role, &hostname())
+}
+
 /// Appends one event for a command that ran. The first event on a machine makes its
-/// registry key, which signs the audit checkpoints.
+/// registry key, which signs the audit checkpoints. A command on a registry that does
+/// not exist leaves no event: there is no audit log to write to, and none is made.
 pub async fn record(
     paths: &Paths,
     action: &str,
-    role: &str,
+    role: Role,
     target: String,
     outcome: AuditOutcome,
 ) -> anyhow::Result<()> {
-    let mut registry = paths.open_registry().await?;
-    paths.ensure_registry_key(&mut registry).await?;
-    let event = AuditEvent {
-        event_version: AUDIT_EVENT_VERSION,
-        time: now_rfc3339(),
-        actor: actor(),
-        agency: std::env::var("FEHRIST_AGENCY").unwrap_or_else(|_| "local".to_owned()),
-        role: role.to_owned(),
-        action: action.to_owned(),
-        target,
-        outcome,
-        client: format!("cli@{}", hostname()),
-        count: None,
+    let mut registry = match paths.open(Opening::Existing, &|_| {}).await {
+        Ok(registry) => registry,
+        Err(ServiceError::NoRegistry { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
     };
+    paths.ensure_registry_key(&mut registry).await?;
+    let event = caller(role).event(action, &target, outcome, &now_rfc3339());
     registry.record_event(&event).await?;
     Ok(())
 }

@@ -6,22 +6,21 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use fehrist_index::{SearchRequest, Sort};
-use fehrist_model::{AccessLevel, RecordId, RefCode};
-use fehrist_ocr::{OcrEngine, Tesseract};
-use fehrist_pipeline::{
-    BatchSettings, Concurrency, InputProblem, Progress, RecordOutcome, Settings, discover,
-    ingest as run_ingest, now_rfc3339,
-};
+use fehrist_index::SearchRequest;
+use fehrist_model::{AccessLevel, RecordId};
+use fehrist_ocr::Tesseract;
+use fehrist_pipeline::{BatchSettings, Concurrency, InputProblem, Progress, now_rfc3339};
 use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
 use fehrist_registry::{error_chain as chain, load_or_create_station_key};
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
+use fehrist_service::IngestRequest;
+use fehrist_service::wire::IngestOutcome;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use crate::output::{mark, print, print_json};
-use crate::station::{Paths, hostname};
+use crate::station::{OpenRegistry as _, Paths, hostname};
 use crate::{Answer, default_archive, shown};
 
 #[derive(Debug, Args)]
@@ -88,59 +87,8 @@ impl Progress for Bar {
     }
 }
 
-fn outcome_json(outcome: &RecordOutcome) -> serde_json::Value {
-    match outcome {
-        RecordOutcome::Registered {
-            id,
-            ref_code,
-            pages,
-        } => {
-            json!({"outcome": "registered", "record_id": id.as_str(), "ref_code": ref_code.to_string(), "pages": pages})
-        }
-        RecordOutcome::AlreadyRegistered {
-            id,
-            ref_code,
-            pages,
-        } => {
-            json!({"outcome": "already_registered", "record_id": id.as_str(), "ref_code": ref_code.to_string(), "pages": pages})
-        }
-        RecordOutcome::Failed { ref_code } => {
-            json!({"outcome": "failed", "ref_code": ref_code.to_string()})
-        }
-    }
-}
-
 pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Result<Answer> {
-    let folder = &args.folder;
-    anyhow::ensure!(folder.is_dir(), "{} is not a folder", shown(folder));
-    let flags = BatchSettings {
-        archive: args.archive,
-        pipeline: args.pipeline,
-        access: args.access,
-        languages: args.languages,
-        operator: args.operator,
-        station: args.station,
-    };
-    let given = BatchSettings::read(folder)?.overridden_by(&flags);
-    let operator = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
-    let settings = Settings::resolve(given, &default_archive(), &operator, &hostname())?;
-    let discovery = discover(folder, &settings.archive)?;
-
-    let mut registry = paths.open_registry().await?;
-    let (key, created) = paths.station_key(&registry, &settings.station).await?;
-    if created && !json {
-        eprintln!(
-            "fehrist: new station key {} ({}) in {}",
-            key.id(),
-            key.name(),
-            shown(&paths.station_key)
-        );
-    }
-    if let Some(note) = paths.ensure_registry_key(&mut registry).await?
-        && !json
-    {
-        eprintln!("fehrist: {note}");
-    }
+    let folder = args.folder.clone();
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -148,85 +96,68 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
     if let Some(pages) = args.pages_in_flight {
         concurrency.pages_in_flight = pages;
     }
+    let request = IngestRequest {
+        folder: folder.clone(),
+        flags: BatchSettings {
+            archive: args.archive,
+            pipeline: args.pipeline,
+            access: args.access,
+            languages: args.languages,
+            operator: args.operator,
+            station: args.station,
+        },
+        archive: default_archive(),
+        station: hostname(),
+        concurrency,
+        engine: Arc::new(Tesseract::default()),
+    };
     let bar = progress_bar("pages", json);
     bar.enable_steady_tick(Duration::from_millis(250));
     let progress = Bar { bar, quiet: json };
-    let engine: Arc<dyn OcrEngine> = Arc::new(Tesseract::default());
-    let report = run_ingest(
-        &registry,
-        &key,
-        engine,
-        discovery,
-        &settings,
-        concurrency,
-        &progress,
-    )
-    .await?;
-    progress.bar.finish_and_clear();
-    // Every record registered now (and any an interrupted run left) goes into the
-    // transparency log as one batch under one new checkpoint.
-    let logged = registry.sequence().await?;
-
-    let seconds = report.elapsed.as_secs_f64();
-    let pages_per_second = if seconds > 0.0 {
-        report.pages_read as f64 / seconds
-    } else {
-        0.0
+    let notice = |line: &str| {
+        if !json {
+            eprintln!("fehrist: {line}");
+        }
     };
+    let caller = crate::audit::caller(fehrist_model::Role::Archivist);
+    let report =
+        fehrist_service::ingest(paths, &caller, request, &progress, &notice, &now_rfc3339).await;
+    progress.bar.finish_and_clear();
+    let report = report?;
     if json {
-        print_json(&json!({
-            "registered": report.registered(),
-            "already_registered": report.already_registered(),
-            "failed": report.failed(),
-            "pages_read": report.pages_read,
-            "pages_skipped": report.pages_skipped,
-            "seconds": seconds,
-            "pages_per_second": pages_per_second,
-            "logged": logged.appended + logged.recovered,
-            "log_size": logged.size,
-            "records": report.outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
-            "problems": report.problems.iter().map(|p| json!({
-                "path": p.path,
-                "record": p.record.as_ref().map(ToString::to_string),
-                "reason": p.reason(),
-            })).collect::<Vec<_>>(),
-        }))?;
+        print_json(&report)?;
     } else {
         let mut text = String::new();
-        for outcome in &report.outcomes {
-            if let RecordOutcome::Registered {
-                id,
-                ref_code,
-                pages,
-            } = outcome
+        for record in &report.records {
+            if let (IngestOutcome::Registered, Some(id), Some(pages)) =
+                (record.outcome, &record.record_id, record.pages)
             {
                 text.push_str(&format!(
-                    "registered {ref_code}  record {id}  {pages} sheet(s)\n"
+                    "registered {}  record {id}  {pages} sheet(s)\n",
+                    record.ref_code
                 ));
             }
         }
-        if report.registered() == 0 && report.already_registered() > 0 && report.failed() == 0 {
+        if report.registered == 0 && report.already_registered > 0 && report.failed == 0 {
             text.push_str(&format!(
                 "nothing new: all {} record(s) were already registered ({} pages not read again)\n",
-                report.already_registered(),
-                report.pages_skipped
+                report.already_registered, report.pages_skipped
             ));
         }
         text.push_str(&format!(
             "{} registered, {} already registered, {} failed; {} pages read, {} skipped; {} problem(s); {:.1} s, {:.2} pages/s\n",
-            report.registered(),
-            report.already_registered(),
-            report.failed(),
+            report.registered,
+            report.already_registered,
+            report.failed,
             report.pages_read,
             report.pages_skipped,
             report.problems.len(),
-            seconds,
-            pages_per_second,
+            report.seconds,
+            report.pages_per_second,
         ));
         text.push_str(&format!(
             "transparency log: {} record(s) appended, {} leaves in all\n",
-            logged.appended + logged.recovered,
-            logged.size
+            report.logged, report.log_size
         ));
         print(&text)?;
     }
@@ -236,8 +167,8 @@ pub async fn ingest(paths: &Paths, args: IngestArgs, json: bool) -> anyhow::Resu
         anyhow::bail!(
             "{} input problem(s) in {}; {} record(s) not ingested (listed above)",
             report.problems.len(),
-            shown(folder),
-            report.failed()
+            shown(&folder),
+            report.failed
         )
     }
 }
@@ -303,6 +234,9 @@ pub struct SearchArgs {
     /// Order of hits: relevance, newest or oldest (by the record's date).
     #[arg(long, default_value = "relevance", value_parser = ["relevance", "newest", "oldest"])]
     sort: String,
+    /// Also find versions a later edit or re-scan replaced.
+    #[arg(long)]
+    all_versions: bool,
 }
 
 /// `2024-03-12` as 20240312.
@@ -331,44 +265,19 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
         offset: args.offset,
         limit: args.limit,
         facets: args.facets,
-        sort: match args.sort.as_str() {
-            "newest" => Sort::Newest,
-            "oldest" => Sort::Oldest,
-            _ => Sort::Relevance,
-        },
+        sort: fehrist_service::parse_sort(&args.sort)?,
+        all_versions: args.all_versions,
     };
-    let found = registry.search_with(&request)?;
+    let caller = crate::audit::caller(fehrist_model::Role::Reader);
+    let found = fehrist_service::search(&registry, &caller, request)?;
     let hits = &found.hits;
     if json {
-        let hits_json: Vec<serde_json::Value> = hits
-            .iter()
-            .map(|hit| {
-                json!({
-                    "record_id": hit.record_id.as_str(),
-                    "ref_code": hit.ref_code.to_string(),
-                    "page": hit.sheet,
-                    "score": hit.score,
-                    "snippet": hit.snippet,
-                    "highlights": hit.highlights,
-                })
-            })
-            .collect();
-        if args.facets {
-            print_json(&json!({
-                "total": found.total,
-                "hits": hits_json,
-                "facets": found.facets.iter().map(|(name, values)| {
-                    (name.clone(), json!(values.iter().map(|(v, n)| json!({"value": v, "pages": n})).collect::<Vec<_>>()))
-                }).collect::<serde_json::Map<String, serde_json::Value>>(),
-            }))?;
-        } else {
-            print_json(&json!(hits_json))?;
-        }
+        print_json(&found)?;
     } else {
         let mut text = String::new();
         for (n, hit) in hits.iter().enumerate() {
             text.push_str(&format!(
-                "{}. {}  page {}  record {}  score {:.2}\n   {}\n",
+                "{}. {}  sheet {}  record {}  score {:.2}\n   {}\n",
                 args.offset + n + 1,
                 hit.ref_code,
                 hit.sheet,
@@ -387,11 +296,12 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
                 args.offset + hits.len()
             ));
         }
-        if args.facets {
-            for (name, values) in &found.facets {
-                let counts: Vec<String> = values.iter().map(|(v, n)| format!("{v} {n}")).collect();
-                text.push_str(&format!("{name:<14} {}\n", counts.join(", ")));
-            }
+        for (name, values) in &found.facets {
+            let counts: Vec<String> = values
+                .iter()
+                .map(|c| format!("{} {}", c.value, c.pages))
+                .collect();
+            text.push_str(&format!("{name:<14} {}\n", counts.join(", ")));
         }
         print(&text)?;
     }
@@ -403,33 +313,14 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
 }
 
 /// The records a name denotes: a record id, or a reference code (full, or starting at
-/// the fond with the default archive), newest version first.
+/// the fond with the default archive), newest version first, and the sheet it names.
 async fn resolve(
     registry: &Registry,
     name: &str,
 ) -> anyhow::Result<(Vec<StoredRecord>, Option<u32>)> {
-    if let Ok(id) = name.parse::<RecordId>() {
-        return match registry.load(&id).await {
-            Ok(record) => Ok((vec![record], None)),
-            Err(RegistryError::NotFound { .. }) => Ok((Vec::new(), None)),
-            Err(e) => Err(e.into()),
-        };
-    }
-    let code: RefCode = if name.starts_with("F-") {
-        RefCode::from_archive_and_path(&default_archive(), name)?
-    } else {
-        name.parse()
-            .with_context(|| format!("{name:?} is neither a record id nor a reference code"))?
-    };
-    Ok((registry.records_with_ref_code(&code).await?, code.sheet()))
-}
-
-/// The newest version of a record named by id or reference code.
-pub async fn resolve_record(
-    registry: &Registry,
-    name: &str,
-) -> anyhow::Result<Option<StoredRecord>> {
-    Ok(resolve(registry, name).await?.0.into_iter().next())
+    let caller = crate::audit::caller(fehrist_model::Role::Reader);
+    let named = fehrist_service::resolve(registry, &caller, name, &default_archive()).await?;
+    Ok((named.records, named.sheet))
 }
 
 #[derive(Debug, Args)]
@@ -523,7 +414,7 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             !stdout.is_terminal(),
             "--pdf writes a PDF to standard output: redirect it to a file (> record.pdf)"
         );
-        let pdf = fehrist_pipeline::record_pdf(&registry, manifest)
+        let pdf = fehrist_service::record_pdf(&registry, manifest)
             .await
             .with_context(|| format!("cannot make the PDF of {}", manifest.passport.ref_code))?;
         stdout.write_all(&pdf)?;
@@ -565,14 +456,10 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         print(&chosen.join("\x0c"))?;
         return Ok(Answer::Yes);
     }
+    let caller = crate::audit::caller(fehrist_model::Role::Reader);
+    let answer = fehrist_service::show(&registry, &caller, record).await?;
     if json {
-        print_json(&json!({
-            "manifest": manifest,
-            "fields": manifest.fields,
-            "field_sources": manifest.field_sources,
-            "signature": record.signature,
-            "other_versions": records[1..].iter().map(|r| r.manifest.record_id.as_str()).collect::<Vec<_>>(),
-        }))?;
+        print_json(&answer)?;
         return Ok(Answer::Yes);
     }
     let passport = &manifest.passport;
@@ -580,10 +467,25 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         "record      {}\nreference   {}\n",
         manifest.record_id, passport.ref_code
     );
-    if let Some(previous) = &manifest.previous {
-        text.push_str(&format!(
-            "previous    record {previous} (this record re-scans it)\n"
-        ));
+    let number = answer
+        .versions
+        .iter()
+        .find(|v| v.record_id == manifest.record_id)
+        .map_or(1, |v| v.number);
+    text.push_str(&format!(
+        "version     {number} of {}{}\n",
+        answer.versions.len().max(1),
+        if answer.current { ", current" } else { "" }
+    ));
+    match (&manifest.previous, &manifest.edit) {
+        (Some(previous), Some(edit)) => text.push_str(&format!(
+            "edited      by {} on {} at {}: {} (corrects record {previous})\n",
+            edit.editor, edit.station, edit.edited_at, edit.reason
+        )),
+        (Some(previous), None) => {
+            text.push_str(&format!("re-scanned  new scans of record {previous}\n"))
+        }
+        _ => {}
     }
     let optional = [
         ("title", passport.title.clone()),
@@ -652,10 +554,23 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             text.push_str(&format!("         read   {how}\n"));
         }
     }
-    for other in &records[1..] {
+    for other in answer
+        .versions
+        .iter()
+        .filter(|v| v.record_id != manifest.record_id)
+    {
+        let how = match (other.origin, &other.edited_at) {
+            (fehrist_model::VersionOrigin::Edited, Some(at)) => format!("edited {at}"),
+            (fehrist_model::VersionOrigin::Rescanned, _) => {
+                format!("re-scanned {}", other.registered_at)
+            }
+            _ => format!("scanned {}", other.registered_at),
+        };
         text.push_str(&format!(
-            "other version: record {} registered {}\n",
-            other.manifest.record_id, other.manifest.registered_at
+            "version {}: record {} {how}{}\n",
+            other.number,
+            other.record_id,
+            if other.current { " (current)" } else { "" }
         ));
     }
     print(&text)?;
@@ -940,53 +855,70 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
             "{target} is not an evidence bundle, so it takes no second file"
         );
         let registry = paths.open_registry().await?;
-        let check = registry.verify_file(&bytes).await?;
-        let intact = !check.matches.is_empty() && check.matches.iter().all(|(c, _)| c.is_intact());
+        let caller = crate::audit::caller(fehrist_model::Role::Auditor);
+        let check = fehrist_service::verify_file(&registry, &caller, &bytes).await?;
         if json {
-            print_json(&json!({
-                "file": target,
-                "sha256": check.digest.as_str(),
-                "registered": !check.matches.is_empty(),
-                "intact": intact,
-                "records": check.matches.iter().map(|(c, sheets)| {
-                    let mut value = check_json(c);
-                    value["sheets"] = json!(sheets);
-                    value
-                }).collect::<Vec<_>>(),
-            }))?;
-        } else if check.matches.is_empty() {
+            print_json(&check)?;
+        } else if !check.registered {
             print(&format!(
                 "not registered: no record holds a file with SHA-256 {} ({})\n",
-                check.digest, target
+                check.sha256, target
             ))?;
         } else {
             let mut text = String::new();
-            for (record, sheets) in &check.matches {
-                let sheets = sheets
+            for file in &check.records {
+                let sheets = file
+                    .sheets
                     .iter()
                     .map(|s| format!("L-{s}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let code = record
+                let code = file
                     .ref_code
                     .as_ref()
                     .map_or_else(String::new, |c| format!(" ({c})"));
-                if record.is_intact() {
+                let version = if file.current == file.record_id {
+                    format!(
+                        "version {} of {}, the current one",
+                        file.version, file.versions
+                    )
+                } else {
+                    format!(
+                        "version {} of {}; the current version is record {}",
+                        file.version, file.versions, file.current
+                    )
+                };
+                if file.unchanged {
+                    let signer = file.key_id.as_ref().map_or_else(
+                        || "no readable signature".to_owned(),
+                        |id| {
+                            format!(
+                                "signed by key {id} ({})",
+                                file.key_name.as_deref().unwrap_or("")
+                            )
+                        },
+                    );
                     text.push_str(&format!(
-                        "registered, unchanged: record {}{code}, sheet {sheets}, {}\n",
-                        record.id,
-                        signer(record)
+                        "registered, unchanged: record {}{code}, sheet {sheets}, {version}, {signer}\n",
+                        file.record_id,
                     ));
                 } else {
-                    text.push_str(&format!("registered as sheet {sheets} of record {}{code}, but the record fails verification:\n", record.id));
-                    for problem in &record.problems {
+                    text.push_str(&format!(
+                        "registered as sheet {sheets} of record {}{code} ({version}), but it fails verification:\n",
+                        file.record_id
+                    ));
+                    for problem in &file.problems {
                         text.push_str(&format!("  {problem}\n"));
                     }
                 }
             }
             print(&text)?;
         }
-        return Ok(if intact { Answer::Yes } else { Answer::No });
+        return Ok(if check.unchanged {
+            Answer::Yes
+        } else {
+            Answer::No
+        });
     }
 
     let registry = paths.open_registry().await?;
@@ -1089,7 +1021,7 @@ pub struct ReplicateArgs {
 
 pub async fn replicate(paths: &Paths, args: ReplicateArgs, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
-    let target = fehrist_store::Store::open(&args.to)
+    let target = fehrist_store::Store::open_or_create(&args.to)
         .with_context(|| format!("cannot open the target store {}", args.to))?;
     anyhow::ensure!(
         target.url() != registry.store().url(),

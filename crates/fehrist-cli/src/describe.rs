@@ -11,7 +11,7 @@ use fehrist_pipeline::now_rfc3339;
 use fehrist_schema::Schema;
 
 use crate::output::{print, print_json};
-use crate::station::Paths;
+use crate::station::{OpenRegistry as _, Paths};
 use crate::{Answer, default_archive, shown};
 use fehrist_server::html;
 

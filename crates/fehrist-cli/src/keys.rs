@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::Answer;
 use crate::output::{print, print_json};
-use crate::station::{Paths, hostname};
+use crate::station::{OpenRegistry as _, Paths, hostname};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Role {
@@ -35,27 +35,10 @@ pub enum KeysCommand {
     Rotate { role: Role },
 }
 
-impl Paths {
-    fn key_file(&self, role: Role) -> &Path {
-        match role {
-            Role::Station => &self.station_key,
-            Role::Registry => &self.registry_key,
-        }
-    }
-
-    /// Retired key files (`station.key.<id>.retired`) beside the live ones.
-    pub fn retired_keys(&self) -> Vec<PathBuf> {
-        let Some(dir) = self.station_key.parent() else {
-            return Vec::new();
-        };
-        let mut retired: Vec<PathBuf> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|e| e == "retired"))
-            .collect();
-        retired.sort();
-        retired
+fn key_file(paths: &Paths, role: Role) -> &Path {
+    match role {
+        Role::Station => &paths.station_key,
+        Role::Registry => &paths.registry_key,
     }
 }
 
@@ -74,13 +57,15 @@ pub async fn keys(
     match command.unwrap_or(KeysCommand::List) {
         KeysCommand::List => list(paths, json).await,
         KeysCommand::Generate { role, name } => {
-            let file = paths.key_file(role);
+            let file = key_file(paths, role);
             anyhow::ensure!(
                 !file.exists(),
                 "{} exists already; use `fehrist keys rotate`",
                 file.display()
             );
-            let registry = paths.open_registry().await?;
+            // Making a station's key is setting it up: the one command besides an
+            // ingest that may create the registry.
+            let registry = crate::station::create_registry(paths).await?;
             let (key, _) =
                 load_or_create_station_key(file, &name.unwrap_or_else(|| default_name(role)))?;
             registry.publish_key(&key).await?;
@@ -93,7 +78,7 @@ pub async fn keys(
             Ok(Answer::Yes)
         }
         KeysCommand::Rotate { role } => {
-            let file = paths.key_file(role);
+            let file = key_file(paths, role);
             anyhow::ensure!(
                 file.exists(),
                 "there is no {} to rotate; use `fehrist keys generate`",

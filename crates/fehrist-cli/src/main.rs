@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use fehrist_model::AuditOutcome;
+use fehrist_model::{AuditOutcome, Role};
 
 /// Fehrist: scans in, signed and searchable archive records out.
 #[derive(Debug, Parser)]
@@ -91,27 +91,28 @@ enum Command {
 
 impl Command {
     /// What the audit log records for this command (action, role, target); `None` for
-    /// an evidence bundle checked offline, which touches no registry.
-    fn audited(&self) -> Option<(&'static str, &'static str, String)> {
+    /// an evidence bundle checked offline, which touches no registry, and for the use
+    /// cases that write their own event (ingest, edit).
+    fn audited(&self) -> Option<(&'static str, Role, String)> {
+        use Role::{Admin, Archivist, Auditor, Reader};
         Some(match self {
-            Command::Ingest(args) => ("ingest", "archivist", args.folder.display().to_string()),
-            Command::Search(args) => ("search", "reader", args.query.clone()),
-            Command::Show(args) => ("show", "reader", args.record.clone()),
+            Command::Ingest(_) | Command::Edit(_) => return None,
+            Command::Search(args) => ("search", Reader, args.query.clone()),
+            Command::Show(args) => ("show", Reader, args.record.clone()),
             Command::Verify(args) if args.is_offline() => return None,
-            Command::Verify(args) => ("verify", "auditor", args.describe()),
-            Command::Evidence(args) => ("evidence", "auditor", args.record.clone()),
-            Command::Checkpoint => ("checkpoint", "auditor", "log".to_owned()),
-            Command::Fixity(_) => ("fixity", "auditor", "store".to_owned()),
-            Command::Audit(_) => ("audit", "auditor", "audit log".to_owned()),
-            Command::Keys { command } => ("keys", "admin", format!("{command:?}")),
-            Command::Reindex => ("reindex", "admin", "index".to_owned()),
-            Command::Replicate(args) => ("replicate", "admin", args.to.clone()),
-            Command::Quarantine => ("quarantine", "archivist", "quarantine".to_owned()),
-            Command::Passport(args) => ("passport", "reader", args.fond.clone()),
-            Command::Report(_) => ("report", "admin", "kpis".to_owned()),
-            Command::Edit(args) => ("edit", "archivist", args.record.clone()),
-            Command::Serve(_) => ("serve", "admin", "registry service".to_owned()),
-            Command::Tokens { command } => ("tokens", "admin", format!("{command:?}")),
+            Command::Verify(args) => ("verify", Auditor, args.describe()),
+            Command::Evidence(args) => ("evidence", Auditor, args.record.clone()),
+            Command::Checkpoint => ("checkpoint", Auditor, "log".to_owned()),
+            Command::Fixity(_) => ("fixity", Auditor, "store".to_owned()),
+            Command::Audit(_) => ("audit", Auditor, "audit log".to_owned()),
+            Command::Keys { command } => ("keys", Admin, format!("{command:?}")),
+            Command::Reindex => ("reindex", Admin, "index".to_owned()),
+            Command::Replicate(args) => ("replicate", Admin, args.to.clone()),
+            Command::Quarantine => ("quarantine", Archivist, "quarantine".to_owned()),
+            Command::Passport(args) => ("passport", Reader, args.fond.clone()),
+            Command::Report(_) => ("report", Admin, "kpis".to_owned()),
+            Command::Serve(_) => ("serve", Admin, "registry service".to_owned()),
+            Command::Tokens { command } => ("tokens", Admin, format!("{command:?}")),
         })
     }
 }

@@ -10,7 +10,7 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     print(&format!("{}\n", serde_json::to_string_pretty(value)?))
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::Answer;
 use crate::output::{print, print_json};
-use crate::station::Paths;
+use crate::station::{OpenRegistry as _, Paths};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {

@@ -1,146 +1,26 @@
-//! Where this machine keeps things, and opening the registry over them.
+//! Opening this machine's registry for a command: only an ingest (and making a key)
+//! may create one; every other command on a registry that does not exist says so.
 
-use std::path::PathBuf;
+use fehrist_registry::Registry;
+use fehrist_service::Opening;
+pub use fehrist_service::{Paths, hostname};
 
-use anyhow::Context as _;
-use fehrist_index::SearchIndex;
-use fehrist_registry::{Registry, load_or_create_station_key};
-use fehrist_seal::StationKey;
-use fehrist_store::Store;
-
-/// The store URL and the local folders beside it.
-#[derive(Debug, Clone)]
-pub struct Paths {
-    pub store: String,
-    pub index: PathBuf,
-    pub station_key: PathBuf,
-    /// The registry's key, which signs transparency-log checkpoints.
-    pub registry_key: PathBuf,
+fn notice(line: &str) {
+    eprintln!("fehrist: {line}");
 }
 
-impl Paths {
-    /// A `file://` store at `DIR/store` keeps its index at `DIR/index` and the keys in
-    /// `DIR/keys/`; any other store keeps them under `./var/`.
-    pub fn for_store(store: &str) -> Self {
-        let local = store
-            .strip_prefix("file://")
-            .or((!store.contains("://")).then_some(store))
-            .map(PathBuf::from);
-        let base = local
-            .and_then(|path| path.parent().map(PathBuf::from))
-            .filter(|parent| !parent.as_os_str().is_empty())
-            .unwrap_or_else(|| PathBuf::from("./var"));
-        Paths {
-            store: store.to_owned(),
-            index: base.join("index"),
-            station_key: base.join("keys").join("station.key"),
-            registry_key: base.join("keys").join("registry.key"),
-        }
-    }
+/// Opening an existing registry, as `paths.open_registry()`.
+pub trait OpenRegistry {
+    async fn open_registry(&self) -> anyhow::Result<Registry>;
+}
 
-    /// Opens the store and index, trusting the keys this machine holds; the registry
-    /// key, if here, makes this machine the log's sequencer.
-    /// An index written by another version of Fehrist is rebuilt from the store here.
-    pub async fn open_registry(&self) -> anyhow::Result<Registry> {
-        let store = Store::open(&self.store)
-            .with_context(|| format!("opening the store {}", self.store))?;
-        let index = SearchIndex::open(&self.index)?;
-        let mut registry = Registry::new(store, index);
-        if self.station_key.exists() {
-            let (key, _) = load_or_create_station_key(&self.station_key, "unused")?;
-            registry.trust(key.verifier());
-        }
-        if self.registry_key.exists() {
-            let (key, _) = load_or_create_station_key(&self.registry_key, "unused")?;
-            registry.set_log_key(key);
-        }
-        for retired in self.retired_keys() {
-            let (key, _) = load_or_create_station_key(&retired, "unused")?;
-            registry.trust(key.verifier());
-        }
-        if registry.index_was_emptied() {
-            eprintln!("fehrist: the search index was made by another version; rebuilding it");
-            let (indexed, failed) = registry.reindex().await?;
-            eprintln!(
-                "fehrist: {indexed} record(s) indexed again{}",
-                if failed.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} could not be read (see fixity)", failed.len())
-                }
-            );
-        }
-        Ok(registry)
-    }
-
-    /// The station key, made on first use under `name`, and published in the store.
-    pub async fn station_key(
-        &self,
-        registry: &Registry,
-        name: &str,
-    ) -> anyhow::Result<(StationKey, bool)> {
-        let (key, created) = load_or_create_station_key(&self.station_key, name)?;
-        registry
-            .publish_key(&key)
-            .await
-            .context("publishing the station key")?;
-        Ok((key, created))
-    }
-
-    /// Makes this machine the log's sequencer if it is not yet: a registry key named
-    /// after the log's origin (`HOST/fehrist-log`), made on first use and published.
-    /// Returns a line to tell the user when a key was made.
-    pub async fn ensure_registry_key(
-        &self,
-        registry: &mut Registry,
-    ) -> anyhow::Result<Option<String>> {
-        if self.registry_key.exists() {
-            return Ok(None);
-        }
-        let origin = format!("{}/fehrist-log", hostname());
-        let (key, _) = load_or_create_station_key(&self.registry_key, &origin)?;
-        registry
-            .publish_key(&key)
-            .await
-            .context("publishing the registry key")?;
-        let note = format!(
-            "new registry key {} ({}) in {}",
-            key.id(),
-            key.name(),
-            self.registry_key.display()
-        );
-        registry.set_log_key(key);
-        Ok(Some(note))
+impl OpenRegistry for Paths {
+    async fn open_registry(&self) -> anyhow::Result<Registry> {
+        Ok(self.open(Opening::Existing, &notice).await?)
     }
 }
 
-/// This machine's name, the default station name.
-pub fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|name| {
-            name.trim()
-                .replace(|c: char| c.is_whitespace() || c == '+', "-")
-        })
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "station".to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_and_keys_live_beside_a_file_store() {
-        let paths = Paths::for_store("file://./var/store");
-        assert_eq!(paths.index, PathBuf::from("./var/index"));
-        assert_eq!(paths.station_key, PathBuf::from("./var/keys/station.key"));
-        assert_eq!(paths.registry_key, PathBuf::from("./var/keys/registry.key"));
-        let paths = Paths::for_store("/srv/fehrist/store");
-        assert_eq!(paths.index, PathBuf::from("/srv/fehrist/index"));
-        let paths = Paths::for_store("memory://");
-        assert_eq!(paths.index, PathBuf::from("./var/index"));
-        let paths = Paths::for_store("file://store");
-        assert_eq!(paths.index, PathBuf::from("./var/index"));
-    }
+/// Opens the registry, making it if it does not exist yet.
+pub async fn create_registry(paths: &Paths) -> anyhow::Result<Registry> {
+    Ok(paths.open(Opening::Create, &notice).await?)
 }

@@ -11,6 +11,7 @@ mod patterns;
 
 use std::ops::Range;
 
+use fehrist_model::field_names as names;
 use fehrist_model::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan, Word};
 use serde::Deserialize;
 
@@ -73,17 +74,19 @@ pub fn extract(sheets: &[SheetText<'_>], extractors: &[Extractor]) -> Extraction
     };
     for extractor in extractors {
         match extractor {
-            Extractor::Dates => out.texts("dates", each(sheets, patterns::dates, BY_SHAPE)),
+            Extractor::Dates => out.texts(names::DATES, each(sheets, patterns::dates, BY_SHAPE)),
             Extractor::DocumentNumbers => out.texts(
-                "document_numbers",
+                names::DOCUMENT_NUMBERS,
                 each(sheets, patterns::numbers, BY_SHAPE),
             ),
             Extractor::CaseNumbers => out.texts(
-                "case_numbers",
+                names::CASE_NUMBERS,
                 each(sheets, patterns::case_numbers, LABELLED),
             ),
-            Extractor::Amounts => out.amounts("amounts", each(sheets, patterns::amounts, BY_SHAPE)),
-            Extractor::Persons => out.texts("persons", persons(sheets)),
+            Extractor::Amounts => {
+                out.amounts(names::AMOUNTS, each(sheets, patterns::amounts, BY_SHAPE))
+            }
+            Extractor::Persons => out.texts(names::PERSONS, persons(sheets)),
             Extractor::ExecutiveDocument => executive_document(&mut out),
         }
     }
@@ -337,13 +340,13 @@ fn executive_document(out: &mut Builder<'_, '_>) {
         // No label: the first line that names a court (`Суди ноҳияи Сино…`).
         first(sheets, court_line, GUESSED)
     });
-    out.text("court", court);
+    out.text(names::COURT, court);
     let case_number = first(
         sheets,
         |text| patterns::case_numbers(text).into_iter().next(),
         LABELLED,
     );
-    out.text("case_number", case_number);
+    out.text(names::CASE_NUMBER, case_number);
     let decision_date = first(
         sheets,
         |text| {
@@ -355,17 +358,23 @@ fn executive_document(out: &mut Builder<'_, '_>) {
         },
         LABELLED,
     );
-    out.text("decision_date", decision_date);
+    out.text(names::DECISION_DATE, decision_date);
     out.text(
-        "writ_number",
+        names::WRIT_NUMBER,
         first(sheets, patterns::writ_number, LABELLED),
     );
-    out.text("claimant", first(sheets, line(CLAIMANT, true), LABELLED));
-    out.text("debtor", first(sheets, line(DEBTOR, true), LABELLED));
-    out.text("subject", first(sheets, line(SUBJECT, false), LABELLED));
-    out.amounts("amounts", each(sheets, patterns::amounts, BY_SHAPE));
     out.text(
-        "enforcement_office",
+        names::CLAIMANT,
+        first(sheets, line(CLAIMANT, true), LABELLED),
+    );
+    out.text(names::DEBTOR, first(sheets, line(DEBTOR, true), LABELLED));
+    out.text(
+        names::SUBJECT,
+        first(sheets, line(SUBJECT, false), LABELLED),
+    );
+    out.amounts(names::AMOUNTS, each(sheets, patterns::amounts, BY_SHAPE));
+    out.text(
+        names::ENFORCEMENT_OFFICE,
         first(sheets, line(ENFORCEMENT_OFFICE, false), LABELLED),
     );
 }

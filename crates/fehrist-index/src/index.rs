@@ -18,6 +18,8 @@ use crate::passage::Passages;
 use crate::{ArchiveTokenizer, IndexError, name_key};
 
 const RUSSIAN_ANALYZER: &str = "fehrist_russian";
+const CURRENT: &str = "current";
+const SUPERSEDED: &str = "superseded";
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 /// The longest snippet, in bytes of UTF-8 (80 to 160 letters).
 const SNIPPET_BYTES: usize = 160;
@@ -41,6 +43,11 @@ pub struct PageDoc {
     /// The pipeline the record went through (its archive category).
     pub pipeline: String,
     pub facts: RecordFacts,
+    /// `false` once a later version of the file (an edit or a re-scan) replaced this
+    /// one: searches, totals and facets count the current version only.
+    pub current: bool,
+    /// The version this one replaces.
+    pub previous: Option<RecordId>,
 }
 
 /// What a record's extracted fields add to each of its pages, for filters and facets.
@@ -99,6 +106,8 @@ pub struct SearchRequest {
     /// Count matching pages per facet value too (costs a pass over every match).
     pub facets: bool,
     pub sort: Sort,
+    /// Also find versions a later one replaced (normally only current versions).
+    pub all_versions: bool,
 }
 
 /// A day written `YYYY-MM-DD` as the `yyyymmdd` the date filters take; `None` when it
@@ -173,6 +182,9 @@ struct Fields {
     /// One term per clearance that may read the page (`internal` on an open page
     /// too), so a caller's whole view is one term, not a union of levels.
     readable_by: Field,
+    /// `current` or `superseded`.
+    version: Field,
+    previous: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -219,6 +231,8 @@ fn schema() -> (Schema, Fields) {
         facets: builder.add_facet_field("facets", FacetOptions::default()),
         record_date: builder.add_u64_field("record_date", FAST),
         readable_by: builder.add_text_field("readable_by", STRING),
+        version: builder.add_text_field("version", STRING),
+        previous: builder.add_text_field("previous", STRING),
     };
     (builder.build(), fields)
 }
@@ -368,6 +382,10 @@ impl SearchIndex {
                 }
                 doc.add_text(f.inventory, inventory_code(&page.ref_code));
                 doc.add_text(f.pipeline, &page.pipeline);
+                doc.add_text(f.version, if page.current { CURRENT } else { SUPERSEDED });
+                if let Some(previous) = &page.previous {
+                    doc.add_text(f.previous, previous.as_str());
+                }
                 let facts = &page.facts;
                 for case_number in &facts.case_numbers {
                     doc.add_text(f.case_number, case_number.trim().to_lowercase());
@@ -444,7 +462,15 @@ impl SearchIndex {
             .is_empty())
     }
 
-    /// Records and sheets whose master has this digest.
+    /// Whether a version indexed (and committed) names `record_id` as the one it
+    /// replaces.
+    pub fn is_replaced(&self, record_id: &RecordId) -> Result<bool, IndexError> {
+        Ok(!self
+            .exact(self.fields.previous, record_id.as_str(), 1)?
+            .is_empty())
+    }
+
+    /// Records and sheets whose master has this digest, in every version.
     pub fn sheets_with_master(&self, digest: &Digest) -> Result<Vec<(RecordId, u32)>, IndexError> {
         let mut found: Vec<(RecordId, u32)> = self
             .exact(self.fields.master, digest.as_str(), 10_000)?
@@ -519,6 +545,9 @@ impl SearchIndex {
             term(Term::from_facet(f.facets, &Facet::from_path([name, value])))
         };
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !request.all_versions {
+            must.push((Occur::Must, term(Term::from_field_text(f.version, CURRENT))));
+        }
         let facets = [
             ("fond", &request.fond),
             ("document_type", &request.document_type),

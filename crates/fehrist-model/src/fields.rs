@@ -34,6 +34,35 @@ pub enum FieldValue {
     Amounts(Vec<Amount>),
 }
 
+/// The field names the extraction rules and the schemas use, one term per concept.
+/// Extraction writes them, the index reads names from them and the service redacts
+/// by them, so a field is renamed here or nowhere.
+pub mod names {
+    pub const COURT: &str = "court";
+    pub const CASE_NUMBER: &str = "case_number";
+    pub const DECISION_DATE: &str = "decision_date";
+    pub const WRIT_NUMBER: &str = "writ_number";
+    pub const CLAIMANT: &str = "claimant";
+    pub const DEBTOR: &str = "debtor";
+    pub const PERSONS: &str = "persons";
+    pub const SUBJECT: &str = "subject";
+    pub const AMOUNTS: &str = "amounts";
+    pub const DATES: &str = "dates";
+    pub const DOCUMENT_NUMBERS: &str = "document_numbers";
+    pub const CASE_NUMBERS: &str = "case_numbers";
+    pub const ENFORCEMENT_OFFICE: &str = "enforcement_office";
+}
+
+/// Fields that name persons: personal data, shown only to callers cleared for
+/// restricted records.
+pub const PERSONAL_FIELDS: &[&str] = &[names::CLAIMANT, names::DEBTOR, names::PERSONS];
+
+/// Whether a field (or one item of it: `persons/2`) holds personal data.
+pub fn is_personal(field: &str) -> bool {
+    let name = field.split('/').next().unwrap_or(field);
+    PERSONAL_FIELDS.contains(&name)
+}
+
 /// Field name → value; a `BTreeMap` so the manifest's bytes do not depend on the
 /// order fields were found in.
 pub type Fields = BTreeMap<String, FieldValue>;

@@ -22,7 +22,10 @@ pub use access::{AccessLevel, AccessLevelError};
 pub use audit::{
     AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome, MAX_AUDIT_NAME_CHARS, MAX_AUDIT_TARGET_CHARS,
 };
-pub use fields::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan};
+pub use fields::{
+    Amount, FieldOrigin, FieldSource, FieldValue, Fields, PERSONAL_FIELDS, TextSpan, is_personal,
+    names as field_names,
+};
 pub use fond::{
     Backlog, ConfidenceBands, DateRange, DeclaredExtent, FOND_PASSPORT_VERSION, FondDeclaration,
     FondPassport, KPI_REPORT_VERSION, Kpis, PhysicalCondition, Progress, Tally, current_versions,
@@ -30,8 +33,8 @@ pub use fond::{
 };
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
-    BlobRef, BlobRole, LanguageFound, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo, Page,
-    PageWords, PipelineInfo, Preprocessing, Source, Word,
+    BlobRef, BlobRole, Edit, LanguageFound, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo,
+    Page, PageWords, PipelineInfo, Preprocessing, Source, VersionOrigin, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use quarantine::QuarantineEntry;

@@ -151,6 +151,11 @@ pub struct Manifest {
     /// keep their bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<RecordId>,
+    /// Present on a version that corrects `previous` by hand (a re-scan has none):
+    /// who edited, when, on which station and why. `station`, `operator` and
+    /// `registered_at` stay those of the scan the record came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Edit>,
     pub passport: Passport,
     pub access: AccessLevel,
     pub pipeline: PipelineInfo,
@@ -168,6 +173,29 @@ pub struct Manifest {
     /// Where each value in `fields` was read, and how sure the reading is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub field_sources: Vec<FieldSource>,
+}
+
+/// A correction made by a person: a new version of the record with the same scans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Edit {
+    pub editor: String,
+    /// RFC 3339 UTC, whole seconds.
+    pub edited_at: String,
+    pub station: String,
+    pub reason: String,
+}
+
+/// How a version came to be, in the archive's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionOrigin {
+    /// The first registration of the file.
+    Scanned,
+    /// New scans of a file registered before.
+    Rescanned,
+    /// The same scans, with fields or passport corrected by a person.
+    Edited,
 }
 
 /// What a blob is to its record, for reports that name the damaged object.
@@ -191,6 +219,15 @@ impl BlobRole {
 }
 
 impl Manifest {
+    /// Whether this version is a first scan, a re-scan or an edit.
+    pub fn origin(&self) -> VersionOrigin {
+        match (&self.previous, &self.edit) {
+            (_, Some(_)) => VersionOrigin::Edited,
+            (Some(_), None) => VersionOrigin::Rescanned,
+            (None, None) => VersionOrigin::Scanned,
+        }
+    }
+
     /// Every blob the record references, with the sheet and role it has; a master
     /// shared by several pages is listed once, under its first sheet.
     pub fn blobs(&self) -> Vec<(u32, BlobRole, &BlobRef)> {

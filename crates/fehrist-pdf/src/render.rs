@@ -66,10 +66,10 @@ fn widest_mask(resources: &Resources<'_>, depth: u8) -> f32 {
                     widest = widest.max(width(mask.dict()));
                 }
             }
-        } else if depth > 0 {
-            if let Some(inner) = dict.get::<Dict<'_>>(b"Resources") {
-                widest = widest.max(widest_mask(&Resources::new(inner), depth - 1));
-            }
+        } else if depth > 0
+            && let Some(inner) = dict.get::<Dict<'_>>(b"Resources")
+        {
+            widest = widest.max(widest_mask(&Resources::new(inner), depth - 1));
         }
     }
     widest

@@ -417,6 +417,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         manifest_version: MANIFEST_VERSION,
         record_id: id,
         previous,
+        edit: None,
         passport: Passport {
             ref_code: record.ref_code.clone(),
             title: entry.title.clone(),

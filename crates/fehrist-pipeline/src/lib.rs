@@ -12,7 +12,6 @@
 mod batch_file;
 mod discover;
 mod ingest;
-mod publish;
 mod settings;
 
 pub use batch_file::excerpt;
@@ -23,7 +22,6 @@ pub use ingest::{
     Concurrency, IngestReport, MAX_SCAN_FILE_BYTES, NoProgress, Progress, RecordOutcome, conforms,
     ingest, now_rfc3339,
 };
-pub use publish::{PublishError, record_pdf};
 pub use settings::{BatchSettings, PipelineDefinition, Settings};
 
 use fehrist_model::RefCode;

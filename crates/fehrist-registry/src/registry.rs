@@ -14,6 +14,7 @@ use fehrist_seal::{
 use fehrist_store::{Store, StoreError, Written};
 
 use crate::RegistryError;
+use fehrist_model::field_names as names;
 
 /// A record ready to be sealed: its manifest, every blob the manifest references
 /// (digest and bytes), and each page's OCR text in page order for the index.
@@ -222,10 +223,18 @@ impl Registry {
             return Ok(Registered::AlreadyRegistered);
         }
         if stored == ours {
-            self.index
-                .replace_record(&id, &page_docs(&record.manifest, record.texts, russian))?;
+            self.index.replace_record(
+                &id,
+                &page_docs(&record.manifest, record.texts, russian, true),
+            )?;
         } else {
-            self.index_from_store(&id).await?;
+            self.index_from_store(&id, true).await?;
+        }
+        // The version it replaces leaves searches, totals and facets.
+        if let Some(previous) = &record.manifest.previous
+            && self.store.has_record(previous).await?
+        {
+            self.index_from_store(previous, false).await?;
         }
         Ok(Registered::New)
     }
@@ -240,11 +249,14 @@ impl Registry {
         if self.index.contains_record(id)? {
             return Ok(false);
         }
-        self.index_from_store(id).await?;
+        let current = !self.index.is_replaced(id)?;
+        self.index_from_store(id, current).await?;
         Ok(true)
     }
 
-    async fn index_from_store(&self, id: &RecordId) -> Result<(), RegistryError> {
+    /// Indexes a registered record's pages as the current version of its file, or as
+    /// one a later version replaced.
+    async fn index_from_store(&self, id: &RecordId, current: bool) -> Result<(), RegistryError> {
         let record = self.load(id).await?;
         let texts = self.page_texts(&record.manifest).await?;
         let mut russian = Vec::with_capacity(texts.len());
@@ -253,7 +265,7 @@ impl Registry {
             russian.push(russian_words(page, Some(&words), text));
         }
         self.index
-            .replace_record(id, &page_docs(&record.manifest, texts, russian))?;
+            .replace_record(id, &page_docs(&record.manifest, texts, russian, current))?;
         Ok(())
     }
 
@@ -263,11 +275,20 @@ impl Registry {
     pub async fn reindex(&self) -> Result<(usize, Vec<(RecordId, RegistryError)>), RegistryError> {
         let mut indexed = 0;
         let mut failed = Vec::new();
+        // Which versions later ones replaced, from every manifest that can be read.
+        let mut replaced = std::collections::HashSet::new();
+        for id in self.store.list_records().await? {
+            if let Ok(record) = self.load(&id).await
+                && let Some(previous) = record.manifest.previous
+            {
+                replaced.insert(previous);
+            }
+        }
         for id in self.store.list_records().await? {
             if !self.store.has_record(&id).await? {
                 continue;
             }
-            match self.index_from_store(&id).await {
+            match self.index_from_store(&id, !replaced.contains(&id)).await {
                 Ok(()) => indexed += 1,
                 Err(e @ (RegistryError::Store(_) | RegistryError::ManifestFormat { .. })) => {
                     failed.push((id, e))
@@ -593,7 +614,12 @@ fn russian_words(page: &Page, words: Option<&[u8]>, text: &str) -> String {
     }
 }
 
-fn page_docs(manifest: &Manifest, texts: Vec<String>, russian: Vec<String>) -> Vec<PageDoc> {
+fn page_docs(
+    manifest: &Manifest,
+    texts: Vec<String>,
+    russian: Vec<String>,
+    current: bool,
+) -> Vec<PageDoc> {
     let facts = record_facts(manifest);
     manifest
         .pages
@@ -613,6 +639,8 @@ fn page_docs(manifest: &Manifest, texts: Vec<String>, russian: Vec<String>) -> V
             russian,
             pipeline: manifest.pipeline.name.clone(),
             facts: facts.clone(),
+            current,
+            previous: manifest.previous.clone(),
         })
         .collect()
 }
@@ -642,16 +670,16 @@ fn record_facts(manifest: &Manifest) -> RecordFacts {
             _ => Vec::new(),
         }
     };
-    let amounts: Vec<&Amount> = match field("amounts") {
+    let amounts: Vec<&Amount> = match field(names::AMOUNTS) {
         Some(FieldValue::Amounts(amounts)) => amounts.iter().collect(),
         _ => Vec::new(),
     };
     let mut currencies: Vec<String> = amounts.iter().map(|a| a.currency.clone()).collect();
     currencies.sort();
     currencies.dedup();
-    let mut dates: Vec<u64> = texts("decision_date")
+    let mut dates: Vec<u64> = texts(names::DECISION_DATE)
         .iter()
-        .chain(&texts("dates"))
+        .chain(&texts(names::DATES))
         .filter_map(|d| day_number(d, true))
         .collect();
     if let Some(span) = &manifest.passport.dates {
@@ -659,10 +687,15 @@ fn record_facts(manifest: &Manifest) -> RecordFacts {
         dates.extend(day_number(span.end(), false));
     }
     RecordFacts {
-        court: texts("court").into_iter().next(),
+        court: texts(names::COURT).into_iter().next(),
         currencies,
-        case_numbers: [texts("case_number"), texts("case_numbers")].concat(),
-        names: [texts("claimant"), texts("debtor"), texts("persons")].concat(),
+        case_numbers: [texts(names::CASE_NUMBER), texts(names::CASE_NUMBERS)].concat(),
+        names: [
+            texts(names::CLAIMANT),
+            texts(names::DEBTOR),
+            texts(names::PERSONS),
+        ]
+        .concat(),
         dates,
         amounts: amounts
             .iter()

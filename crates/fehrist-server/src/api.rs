@@ -1,7 +1,6 @@
 //! The `/api/v1` handlers. Each answers only with what the caller's clearance lets it
 //! see: a record above it is treated as absent everywhere.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -11,12 +10,13 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fehrist_index::{SearchRequest, Sort};
-use fehrist_model::{AccessLevel, Manifest, RecordId, Role, current_versions, fond_passport};
+use fehrist_index::SearchRequest;
+use fehrist_model::{AccessLevel, Manifest, Role};
 use fehrist_registry::RegistryError;
+use fehrist_service::{ServiceError, now_rfc3339};
 use fehrist_store::LogName;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, Caller, OPENAPI, Problem};
 
@@ -123,27 +123,16 @@ async fn log_object(State(state): State<AppState>, Path(path): Path<String>) -> 
     Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
 }
 
-/// Access levels a caller may see.
-pub(crate) fn visible_levels(caller: &Caller) -> Vec<AccessLevel> {
-    [
-        AccessLevel::Open,
-        AccessLevel::Internal,
-        AccessLevel::Restricted,
-        AccessLevel::Secret,
-    ]
-    .into_iter()
-    .filter(|level| caller.token.may_see(*level))
-    .collect()
-}
-
-fn need(caller: &Caller, role: Role) -> Result<(), Problem> {
-    if caller.token.role.allows(role) {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            format!("this needs the {role} role"),
-        ))
+/// A use case's refusal as the API answers it.
+pub(crate) fn problem(error: ServiceError) -> Problem {
+    match error {
+        ServiceError::NotRegistered { .. } => Problem::not_found(),
+        ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, error.to_string()),
+        ServiceError::Invalid(_) => {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
+        }
+        ServiceError::Query { .. } => bad_request(error.to_string()),
+        other => internal(other),
     }
 }
 
@@ -172,6 +161,8 @@ struct SearchParams {
     amount_max: Option<f64>,
     #[serde(default)]
     offset: usize,
+    /// Also versions a later edit or re-scan replaced.
+    all_versions: Option<bool>,
     limit: Option<usize>,
     sort: Option<String>,
     /// Facet counts, unless `facets=false` (they cost a pass over every match).
@@ -190,41 +181,19 @@ fn day(text: Option<&str>, name: &str) -> Result<Option<u64>, Problem> {
     })
 }
 
-/// The deepest a search pages: results beyond it are reached by narrowing the search.
-pub(crate) const MAX_OFFSET: usize = 10_000;
-
 async fn search(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Query(params): Query<SearchParams>,
 ) -> Answer {
-    let sort = match params.sort.as_deref() {
-        None | Some("relevance") => Sort::Relevance,
-        Some("date") => Sort::Newest,
-        Some("date_asc") => Sort::Oldest,
-        Some(_) => {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "sort is relevance, date (newest first) or date_asc",
-            ));
-        }
-    };
-    let limit = params.limit.unwrap_or(20);
-    if limit == 0 || limit > 100 || params.offset > MAX_OFFSET {
-        return Err(Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "limit is 1–100 and offset at most 10000",
-        ));
-    }
-    let mut access = visible_levels(&caller);
-    if let Some(asked) = params.access.as_deref().filter(|a| !a.is_empty()) {
-        let asked: Vec<AccessLevel> = asked
+    let access = match params.access.as_deref().filter(|a| !a.is_empty()) {
+        None => Vec::new(),
+        Some(asked) => asked
             .split(',')
             .map(|level| level.trim().parse::<AccessLevel>())
             .collect::<Result<_, _>>()
-            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-        access.retain(|level| asked.contains(level));
-    }
+            .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?,
+    };
     let request = SearchRequest {
         query: params.q.clone(),
         fond: params.fond,
@@ -236,103 +205,25 @@ async fn search(
         currency: params.currency,
         case_number: params.case_number,
         name: params.name,
-        // Nothing the caller may see was asked for: an empty answer, not every level.
-        access: if access.is_empty() {
-            return Ok(axum::Json(json!({"total": 0, "hits": [], "facets": {}})).into_response());
-        } else {
-            access
-        },
+        access,
         dates_from: day(params.from.as_deref(), "from")?,
         dates_to: day(params.to.as_deref(), "to")?,
         amount_from: params.amount_min,
         amount_to: params.amount_max,
         offset: params.offset,
-        limit,
+        limit: params.limit.unwrap_or(20),
         facets: params.facets.unwrap_or(true),
-        sort,
+        sort: fehrist_service::parse_sort(params.sort.as_deref().unwrap_or("")).map_err(problem)?,
+        all_versions: params.all_versions.unwrap_or(false),
     };
     let started = Instant::now();
-    let found = state.registry.search_with(&request).map_err(|e| match e {
-        RegistryError::Index(fehrist_index::IndexError::Query { .. }) => {
-            bad_request(format!("the query {:?} cannot be understood", params.q))
-        }
-        other => internal(other),
-    })?;
+    let found = fehrist_service::search(&state.registry, &caller, request).map_err(problem)?;
     state.metrics.searches.fetch_add(1, Ordering::Relaxed);
     state
         .metrics
         .search_micros
         .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-    let hits: Vec<Value> = found
-        .hits
-        .iter()
-        .map(|hit| {
-            json!({
-                "record_id": hit.record_id.as_str(),
-                "ref_code": hit.ref_code.to_string(),
-                "sheet": hit.sheet,
-                "score": hit.score,
-                "snippet": hit.snippet,
-                "highlights": hit.highlights,
-            })
-        })
-        .collect();
-    let facets: BTreeMap<&String, Vec<Value>> = found
-        .facets
-        .iter()
-        .map(|(name, values)| {
-            (
-                name,
-                values
-                    .iter()
-                    .map(|(value, pages)| json!({"value": value, "pages": pages}))
-                    .collect(),
-            )
-        })
-        .collect();
-    Ok(axum::Json(json!({
-        "total": found.total,
-        "offset": request.offset,
-        "hits": hits,
-        "facets": facets,
-    }))
-    .into_response())
-}
-
-/// Fields that name persons: shown only to callers cleared for restricted records.
-const PERSONAL_FIELDS: &[&str] = &["claimant", "debtor", "persons"];
-
-/// The manifest as the caller may read it: personal data fields redacted below
-/// `restricted`.
-pub(crate) fn redacted(manifest: &Manifest, caller: &Caller) -> Value {
-    let mut value = serde_json::to_value(manifest).expect("a manifest is JSON");
-    if caller.token.may_see(AccessLevel::Restricted) {
-        return value;
-    }
-    if let Some(fields) = value.get_mut("fields").and_then(Value::as_object_mut) {
-        for name in PERSONAL_FIELDS {
-            if let Some(field) = fields.get_mut(*name) {
-                *field = match field {
-                    Value::Array(items) => {
-                        Value::Array(items.iter().map(|_| Value::from("[redacted]")).collect())
-                    }
-                    _ => Value::from("[redacted]"),
-                };
-            }
-        }
-    }
-    if let Some(sources) = value.get_mut("field_sources").and_then(Value::as_array_mut) {
-        for source in sources.iter_mut() {
-            let field = source["field"].as_str().unwrap_or("");
-            let name = field.split('/').next().unwrap_or("");
-            if PERSONAL_FIELDS.contains(&name)
-                && let Some(object) = source.as_object_mut()
-            {
-                object.remove("span");
-            }
-        }
-    }
-    value
+    Ok(axum::Json(found).into_response())
 }
 
 /// A record the caller may see, or 404 exactly as for a record that does not exist.
@@ -341,12 +232,9 @@ pub(crate) async fn visible_record(
     caller: &Caller,
     id: &str,
 ) -> Result<fehrist_registry::StoredRecord, Problem> {
-    let id: RecordId = id.parse().map_err(|_| Problem::not_found())?;
-    match state.registry.load(&id).await {
-        Ok(record) if caller.token.may_see(record.manifest.access) => Ok(record),
-        Ok(_) | Err(RegistryError::NotFound { .. }) => Err(Problem::not_found()),
-        Err(e) => Err(internal(e)),
-    }
+    fehrist_service::visible_record(&state.registry, caller, id)
+        .await
+        .map_err(problem)
 }
 
 async fn record(
@@ -355,21 +243,10 @@ async fn record(
     Path(id): Path<String>,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let versions: Vec<String> = state
-        .registry
-        .records_with_ref_code(&record.manifest.passport.ref_code)
+    let answer = fehrist_service::show(&state.registry, &caller, &record)
         .await
-        .map_err(internal)?
-        .into_iter()
-        .filter(|r| caller.token.may_see(r.manifest.access))
-        .map(|r| r.manifest.record_id.to_string())
-        .collect();
-    Ok(axum::Json(json!({
-        "manifest": redacted(&record.manifest, &caller),
-        "signature": record.signature,
-        "versions": versions,
-    }))
-    .into_response())
+        .map_err(problem)?;
+    Ok(axum::Json(answer).into_response())
 }
 
 fn page_of(manifest: &Manifest, sheet: &str) -> Result<usize, Problem> {
@@ -423,19 +300,11 @@ async fn page_image(
     headers: HeaderMap,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let page = &record.manifest.pages[page_of(&record.manifest, &sheet)?];
-    let bytes = blob(&state, &page.master.sha256).await?;
-    match page.master.media_type.as_str() {
-        "image/png" | "image/jpeg" => ranged(&headers, bytes, &page.master.media_type),
-        _ => {
-            let number = page.source.page;
-            let png = tokio::task::spawn_blocking(move || fehrist_ocr::page_png(&bytes, number))
-                .await
-                .map_err(internal)?
-                .map_err(internal)?;
-            ranged(&headers, Bytes::from(png), "image/png")
-        }
-    }
+    let sheet = record.manifest.pages[page_of(&record.manifest, &sheet)?].sheet;
+    let (bytes, media_type) = fehrist_service::page_image(&state.registry, &record.manifest, sheet)
+        .await
+        .map_err(problem)?;
+    ranged(&headers, bytes, &media_type)
 }
 
 async fn record_pdf(
@@ -445,7 +314,7 @@ async fn record_pdf(
     headers: HeaderMap,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let pdf = fehrist_pipeline::record_pdf(&state.registry, &record.manifest)
+    let pdf = fehrist_service::record_pdf(&state.registry, &record.manifest)
         .await
         .map_err(internal)?;
     ranged(&headers, Bytes::from(pdf), "application/pdf")
@@ -512,7 +381,7 @@ async fn evidence(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Answer {
-    need(&caller, Role::Auditor)?;
+    caller.need(Role::Auditor).map_err(problem)?;
     let record = visible_record(&state, &caller, &id).await?;
     match state.registry.evidence(&record.manifest.record_id).await {
         Ok(bundle) => Ok(axum::Json(bundle).into_response()),
@@ -524,32 +393,11 @@ async fn evidence(
     }
 }
 
-/// The current versions of every record the caller may see.
-pub(crate) async fn visible_manifests(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<Vec<Manifest>, Problem> {
-    let all = state.registry.manifests().await.map_err(internal)?;
-    let current: Vec<Manifest> = current_versions(&all).into_iter().cloned().collect();
-    Ok(current
-        .into_iter()
-        .filter(|m| caller.token.may_see(m.access))
-        .collect())
-}
-
 async fn fonds(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Answer {
-    let manifests = visible_manifests(&state, &caller).await?;
-    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for m in &manifests {
-        let entry = counts.entry(m.passport.ref_code.fond_code()).or_default();
-        entry.0 += 1;
-        entry.1 += u64::from(m.passport.extent.sheets);
-    }
-    let fonds: Vec<Value> = counts
-        .into_iter()
-        .map(|(fond, (files, sheets))| json!({"fond": fond, "files": files, "sheets": sheets}))
-        .collect();
-    Ok(axum::Json(json!({"fonds": fonds})).into_response())
+    let fonds = fehrist_service::fonds(&state.registry, &caller)
+        .await
+        .map_err(problem)?;
+    Ok(axum::Json(fonds).into_response())
 }
 
 async fn fond(
@@ -558,11 +406,10 @@ async fn fond(
     Path((archive, fond)): Path<(String, String)>,
 ) -> Answer {
     let code = format!("{archive}/{fond}");
-    let manifests = visible_manifests(&state, &caller).await?;
-    let passport = fond_passport(&code, &manifests, None, &fehrist_pipeline::now_rfc3339());
-    if passport.files == 0 {
-        return Err(Problem::not_found());
-    }
+    let passport =
+        fehrist_service::fond_passport(&state.registry, &caller, &code, None, &now_rfc3339())
+            .await
+            .map_err(problem)?;
     Ok(axum::Json(passport).into_response())
 }
 
@@ -594,40 +441,15 @@ async fn verify(
     if body.is_empty() {
         return Err(bad_request("upload the file as the request body"));
     }
-    let check = state.registry.verify_file(&body).await.map_err(internal)?;
-    let mut records = Vec::new();
-    for (record, sheets) in &check.matches {
-        let access = match state.registry.load(&record.id).await {
-            Ok(stored) => stored.manifest.access,
-            Err(RegistryError::NotFound { .. }) => continue,
-            Err(e) => return Err(internal(e)),
-        };
-        if !caller.token.may_see(access) {
-            continue;
-        }
-        records.push(json!({
-            "record_id": record.id.as_str(),
-            "ref_code": record.ref_code.as_ref().map(ToString::to_string),
-            "sheets": sheets,
-            "unchanged": record.is_intact(),
-            "problems": record.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }));
-    }
-    let registered = !records.is_empty();
-    let unchanged = registered && records.iter().all(|r| r["unchanged"] == true);
-    Ok(axum::Json(json!({
-        "sha256": check.digest.as_str(),
-        "registered": registered,
-        "unchanged": unchanged,
-        "records": records,
-    }))
-    .into_response())
+    let check = fehrist_service::verify_file(&state.registry, &caller, &body)
+        .await
+        .map_err(problem)?;
+    Ok(axum::Json(check).into_response())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fehrist_model::FieldValue;
 
     #[test]
     fn ranges_are_cut_as_asked() {
@@ -660,32 +482,5 @@ mod tests {
         assert_eq!(with("bytes=0-1,4-5").0, StatusCode::RANGE_NOT_SATISFIABLE);
         let whole = ranged(&HeaderMap::new(), bytes, "image/png").unwrap();
         assert_eq!(whole.status(), StatusCode::OK);
-    }
-
-    #[test]
-    fn personal_fields_are_redacted_below_restricted() {
-        let mut manifest: Manifest = serde_json::from_str(include_str!(
-            "../../fehrist-seal/tests/golden/manifest-v1-fields.json"
-        ))
-        .unwrap();
-        manifest
-            .fields
-            .insert("debtor".into(), FieldValue::Text("Назаров Фаррух".into()));
-        let caller = |clearance| Caller {
-            token: fehrist_model::ApiToken {
-                token_version: 1,
-                id: "0a1b2c3d".into(),
-                agency: "MoJ".into(),
-                role: Role::Reader,
-                clearance,
-                sha256: fehrist_seal::sha256(b"x"),
-                created_at: "now".into(),
-            },
-        };
-        let internal = redacted(&manifest, &caller(AccessLevel::Internal));
-        assert_eq!(internal["fields"]["debtor"], "[redacted]");
-        assert_eq!(internal["fields"]["case_number"], "2-345/2024");
-        let restricted = redacted(&manifest, &caller(AccessLevel::Restricted));
-        assert_eq!(restricted["fields"]["debtor"], "Назаров Фаррух");
     }
 }

@@ -128,10 +128,7 @@ pub(crate) struct Shared {
 pub(crate) type AppState = Arc<Shared>;
 
 /// The caller a request's token names, handed to the handlers.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub(crate) token: ApiToken,
-}
+pub(crate) type Caller = fehrist_service::Caller;
 
 /// An RFC 9457 problem answer.
 #[derive(Debug)]
@@ -237,9 +234,9 @@ async fn authorize_and_audit(
     };
     let response = match &token {
         Some(token) => {
-            request.extensions_mut().insert(Caller {
-                token: token.clone(),
-            });
+            request
+                .extensions_mut()
+                .insert(Caller::of_token(token, &format!("http@{client}")));
             next.run(request).await
         }
         None if !state.tally.admit_anonymous(client.ip()) => {
@@ -314,7 +311,7 @@ fn audit_event(
     };
     AuditEvent {
         event_version: AUDIT_EVENT_VERSION,
-        time: fehrist_pipeline::now_rfc3339(),
+        time: fehrist_service::now_rfc3339(),
         actor,
         agency,
         role,

@@ -10,10 +10,12 @@ use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fehrist_index::SearchRequest;
-use fehrist_model::{AccessLevel, Manifest, fond_passport};
+use fehrist_model::{AccessLevel, FieldValue, Manifest};
+use fehrist_service::wire::{FacetCount, SearchAnswer};
+use fehrist_service::{ServiceError, now_rfc3339};
 use serde::Deserialize;
 
-use crate::api::{visible_levels, visible_manifests, visible_record};
+use crate::api::visible_record;
 use crate::html::escape;
 use crate::{AppState, Caller, Problem};
 
@@ -266,16 +268,15 @@ pub(crate) async fn search(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
-    let mut access = visible_levels(&caller);
-    if let Some(asked) = params
+    // An access level the caller may not see finds nothing, as if none had it.
+    let access: Vec<AccessLevel> = params
         .access
         .as_deref()
         .and_then(|a| a.parse::<AccessLevel>().ok())
-    {
-        access.retain(|level| *level == asked);
-    }
+        .into_iter()
+        .collect();
     const PAGE: usize = 20;
-    params.offset = params.offset.min(crate::api::MAX_OFFSET);
+    params.offset = params.offset.min(fehrist_service::MAX_OFFSET);
     let request = SearchRequest {
         query: params.q.clone(),
         fond: params.fond.clone(),
@@ -290,16 +291,16 @@ pub(crate) async fn search(
         facets: true,
         ..SearchRequest::default()
     };
-    let found = if request.access.is_empty() {
-        fehrist_index::SearchResults::default()
-    } else {
-        match state.registry.search_with(&request) {
-            Ok(found) => found,
-            Err(fehrist_registry::RegistryError::Index(fehrist_index::IndexError::Query {
-                ..
-            })) => fehrist_index::SearchResults::default(),
-            Err(e) => return Err(Problem::internal(&e)),
-        }
+    let found = match fehrist_service::search(&state.registry, &caller, request) {
+        Ok(found) => found,
+        // A query the parser cannot read finds nothing, and the page says so.
+        Err(ServiceError::Query { .. }) => SearchAnswer {
+            total: 0,
+            offset: params.offset,
+            hits: Vec::new(),
+            facets: Default::default(),
+        },
+        Err(e) => return Err(crate::api::problem(e)),
     };
     // The current filters, as a query string, with one of them changed.
     let filters = [
@@ -360,7 +361,7 @@ pub(crate) async fn search(
             "<h3>{}</h3><ul class=\"facet\" data-facet=\"{facet}\">",
             lang.t(facet)
         );
-        for (value, pages) in values {
+        for FacetCount { value, pages } in values {
             let _ = write!(
                 body,
                 "<li><a href=\"{}\">{}</a> ({pages})</li>",
@@ -414,27 +415,18 @@ pub(crate) struct LangParam {
 }
 
 fn fields_table(manifest: &Manifest, caller: &Caller) -> String {
-    let value = crate::api::redacted(manifest, caller);
-    let Some(fields) = value["fields"].as_object() else {
-        return String::new();
-    };
+    let readable = fehrist_service::readable_manifest(manifest, caller);
+    let fields = &readable.fields;
     let mut table = String::from("<table class=\"fields\">");
     for (name, value) in fields {
         let shown = match value {
-            serde_json::Value::String(text) => text.clone(),
-            serde_json::Value::Array(items) => items
+            FieldValue::Text(text) => text.clone(),
+            FieldValue::Texts(items) => items.join("; "),
+            FieldValue::Amounts(amounts) => amounts
                 .iter()
-                .map(|item| match item {
-                    serde_json::Value::Object(amount) => format!(
-                        "{} {}",
-                        amount["value"].as_str().unwrap_or(""),
-                        amount["currency"].as_str().unwrap_or("")
-                    ),
-                    other => other.as_str().unwrap_or("").to_owned(),
-                })
+                .map(|a| format!("{} {}", a.value, a.currency))
                 .collect::<Vec<_>>()
                 .join("; "),
-            other => other.to_string(),
         };
         let _ = write!(
             table,
@@ -508,11 +500,10 @@ pub(crate) async fn fond(
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
     let code = format!("{archive}/{fond}");
-    let manifests = visible_manifests(&state, &caller).await?;
-    let passport = fond_passport(&code, &manifests, None, &fehrist_pipeline::now_rfc3339());
-    if passport.files == 0 {
-        return Err(Problem::not_found());
-    }
+    let passport =
+        fehrist_service::fond_passport(&state.registry, &caller, &code, None, &now_rfc3339())
+            .await
+            .map_err(crate::api::problem)?;
     let counts = |map: &std::collections::BTreeMap<String, u64>| {
         map.iter()
             .map(|(k, v)| format!("{} {v}", escape(k)))

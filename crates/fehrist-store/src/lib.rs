@@ -61,6 +61,8 @@ pub enum StoreError {
     },
     #[error("{path} is missing from the store")]
     Missing { path: String },
+    #[error("the store folder of {url:?} does not exist")]
+    NoFolder { url: String },
     #[error("store operation on {path} failed")]
     Backend {
         path: String,
@@ -210,9 +212,19 @@ fn backend(path: &Path, source: object_store::Error) -> StoreError {
 }
 
 impl Store {
-    /// Opens a store by URL: `file://PATH` (relative or absolute; created if missing),
-    /// a bare path, or `memory://`.
+    /// Opens an existing store by URL: `file://PATH` (relative or absolute), a bare
+    /// path, `s3://BUCKET/PREFIX` or `memory://`. A local folder that does not exist
+    /// is [`StoreError::NoFolder`]; nothing is created.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_as(url, false)
+    }
+
+    /// Opens a store by URL as [`Store::open`] does, making a local folder if missing.
+    pub fn open_or_create(url: &str) -> Result<Self, StoreError> {
+        Self::open_as(url, true)
+    }
+
+    fn open_as(url: &str, create: bool) -> Result<Self, StoreError> {
         if url == "memory://" {
             return Ok(Self::in_memory());
         }
@@ -230,7 +242,13 @@ impl Store {
             url: url.to_owned(),
             source,
         };
-        std::fs::create_dir_all(&folder).map_err(|e| open_error(Box::new(e)))?;
+        if create {
+            std::fs::create_dir_all(&folder).map_err(|e| open_error(Box::new(e)))?;
+        } else if !folder.is_dir() {
+            return Err(StoreError::NoFolder {
+                url: url.to_owned(),
+            });
+        }
         // object_store does not fsync local writes by default; a registry must not lose
         // a write it reported done (the log's checkpoint relies on tiles written before).
         let local = LocalFileSystem::new_with_prefix(&folder)

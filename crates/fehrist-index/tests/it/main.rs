@@ -21,6 +21,8 @@ fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageD
         },
         pipeline: "default".to_owned(),
         facts: RecordFacts::default(),
+        current: true,
+        previous: None,
     }
 }
 
@@ -413,4 +415,55 @@ fn days_are_read_only_as_written_yyyy_mm_dd() {
     ] {
         assert_eq!(day_number(bad), None, "{bad:?}");
     }
+}
+
+#[test]
+fn a_replaced_version_is_found_only_when_every_version_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let code = "TJ-CSA/F-60/O-1/D-1";
+    let first = page(1, code, 1, "tgk", "Қарори суд дар бораи алимент");
+    let mut edited = page(2, code, 1, "tgk", "Қарори суд дар бораи алимент");
+    edited.previous = Some(first.record_id.clone());
+    let replaced = PageDoc {
+        current: false,
+        ..first.clone()
+    };
+    index
+        .replace_record(&first.record_id, &[first.clone()])
+        .unwrap();
+    index.commit().unwrap();
+    assert!(!index.is_replaced(&first.record_id).unwrap());
+    index
+        .replace_record(&edited.record_id, &[edited.clone()])
+        .unwrap();
+    index.replace_record(&first.record_id, &[replaced]).unwrap();
+    index.commit().unwrap();
+    assert!(index.is_replaced(&first.record_id).unwrap());
+    let request = SearchRequest {
+        query: "алимент".to_owned(),
+        limit: 10,
+        facets: true,
+        ..SearchRequest::default()
+    };
+    let current = index.search_with(&request).unwrap();
+    assert_eq!(current.total, 1);
+    assert_eq!(current.hits[0].record_id, edited.record_id);
+    assert_eq!(current.facets["fond"], vec![("TJ-CSA/F-60".to_owned(), 1)]);
+    let every = index
+        .search_with(&SearchRequest {
+            all_versions: true,
+            ..request
+        })
+        .unwrap();
+    assert_eq!(every.total, 2);
+    // Lookups by reference code and master still see every version.
+    assert_eq!(
+        index
+            .records_with_ref_code(&code.parse().unwrap())
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(index.sheets_with_master(&first.master).unwrap().len(), 1);
 }

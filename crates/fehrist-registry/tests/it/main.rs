@@ -25,7 +25,7 @@ pub struct Fixture {
 pub async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store_dir = dir.path().join("store");
-    let store = Store::open(&format!("file://{}", store_dir.display())).unwrap();
+    let store = Store::open_or_create(&format!("file://{}", store_dir.display())).unwrap();
     let index = SearchIndex::open(&dir.path().join("index")).unwrap();
     let key = StationKey::from_seed("station-1", [5; 32]).unwrap();
     let mut registry = Registry::new(store, index);
@@ -91,6 +91,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             manifest_version: MANIFEST_VERSION,
             record_id: id,
             previous: None,
+            edit: None,
             passport: Passport {
                 ref_code,
                 title: Some("Test file".to_owned()),
@@ -339,7 +340,7 @@ async fn reindex_rebuilds_a_lost_index_from_the_store() {
     // Not committed: the index lost it. The store still has everything.
     let dir = tempfile::tempdir().unwrap();
     let fresh = Registry::new(
-        Store::open(&format!("file://{}", f.store_dir.display())).unwrap(),
+        Store::open_or_create(&format!("file://{}", f.store_dir.display())).unwrap(),
         SearchIndex::open(dir.path()).unwrap(),
     );
     assert!(fresh.search("бойгониҳо", 10).unwrap().is_empty());

@@ -48,6 +48,7 @@ fn example_manifest() -> Manifest {
         manifest_version: MANIFEST_VERSION,
         record_id,
         previous: None,
+        edit: None,
         passport: Passport {
             ref_code,
             title: Some("Кушодани мактабҳои нав".to_owned()),

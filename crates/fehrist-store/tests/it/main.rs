@@ -205,8 +205,8 @@ async fn conformance(store: Store) {
 async fn the_log_lock_excludes_a_second_holder() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}", dir.path().display());
-    let a = Store::open(&url).unwrap();
-    let b = Store::open(&url).unwrap();
+    let a = Store::open_or_create(&url).unwrap();
+    let b = Store::open_or_create(&url).unwrap();
     let held = a.lock_log(LogName::Records).await.unwrap();
     let waiter = tokio::spawn(async move { b.lock_log(LogName::Records).await.map(drop) });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -224,14 +224,14 @@ async fn the_log_lock_excludes_a_second_holder() {
 
 #[tokio::test]
 async fn in_memory() {
-    conformance(Store::open("memory://").unwrap()).await;
+    conformance(Store::open_or_create("memory://").unwrap()).await;
 }
 
 #[tokio::test]
 async fn local_file_system() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}", dir.path().join("store").display());
-    conformance(Store::open(&url).unwrap()).await;
+    conformance(Store::open_or_create(&url).unwrap()).await;
     // The layout on disk is the documented one.
     assert!(
         dir.path()
@@ -253,7 +253,7 @@ async fn local_file_system() {
 
 #[test]
 fn unknown_schemes_are_refused() {
-    let error = Store::open("ftp://example/archive").unwrap_err();
+    let error = Store::open_or_create("ftp://example/archive").unwrap_err();
     assert!(
         error.to_string().contains("scheme not supported"),
         "{error}"
@@ -273,7 +273,7 @@ fn s3_url() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_garage() {
-    let store = Store::open(&s3_url()).unwrap();
+    let store = Store::open_or_create(&s3_url()).unwrap();
     // The contract rests on If-None-Match and If-Match being honoured: checked first.
     // Whether the server honours If-None-Match and If-Match is measured and printed
     // (Garage 2.5: it honours neither); the store's contract holds either way.
@@ -285,8 +285,8 @@ async fn s3_garage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_log_lease_excludes_a_second_holder_on_another_store() {
     let url = s3_url();
-    let a = Store::open(&url).unwrap();
-    let b = Store::open(&url).unwrap();
+    let a = Store::open_or_create(&url).unwrap();
+    let b = Store::open_or_create(&url).unwrap();
     let held = a.lock_log(LogName::Records).await.unwrap();
     let waiter = tokio::spawn(async move { b.lock_log(LogName::Records).await.map(drop) });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -300,4 +300,21 @@ async fn s3_log_lease_excludes_a_second_holder_on_another_store() {
         .unwrap()
         .unwrap()
         .unwrap();
+}
+
+#[test]
+fn opening_a_missing_local_store_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("typo").join("store");
+    let url = format!("file://{}", folder.display());
+    let error = Store::open(&url).unwrap_err();
+    assert!(
+        matches!(error, fehrist_store::StoreError::NoFolder { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("typo/store"), "{error}");
+    assert!(!dir.path().join("typo").exists());
+    Store::open_or_create(&url).unwrap();
+    assert!(folder.is_dir());
+    Store::open(&url).unwrap();
 }

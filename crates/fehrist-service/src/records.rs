@@ -1,0 +1,205 @@
+//! Reading records: a record by id or reference code with its versions, its pages,
+//! and the fonds and passports computed from the current versions.
+
+use bytes::Bytes;
+use fehrist_model::{FondDeclaration, FondPassport, Manifest, RecordId, RefCode};
+use fehrist_registry::{Registry, RegistryError, StoredRecord};
+
+use crate::access::readable_manifest;
+use crate::wire::{FondList, FondSummary, RecordAnswer, Version};
+use crate::{Caller, ServiceError};
+
+/// The records a name denotes, newest version first, and the sheet it names.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub records: Vec<StoredRecord>,
+    /// A reference code's `/L-n`.
+    pub sheet: Option<u32>,
+}
+
+/// What a name denotes: a record id, or a reference code (full, or from the fond on,
+/// in `archive`). Only records the caller may see are listed.
+pub async fn resolve(
+    registry: &Registry,
+    caller: &Caller,
+    name: &str,
+    archive: &str,
+) -> Result<Named, ServiceError> {
+    let visible = |records: Vec<StoredRecord>| {
+        records
+            .into_iter()
+            .filter(|r| caller.may_see(r.manifest.access))
+            .collect()
+    };
+    if let Ok(id) = name.parse::<RecordId>() {
+        let records = match registry.load(&id).await {
+            Ok(record) => vec![record],
+            Err(RegistryError::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        return Ok(Named {
+            records: visible(records),
+            sheet: None,
+        });
+    }
+    let code: RefCode = if name.starts_with("F-") {
+        RefCode::from_archive_and_path(archive, name)
+    } else {
+        name.parse()
+    }
+    .map_err(|e| {
+        ServiceError::Invalid(format!(
+            "{name:?} is neither a record id nor a reference code: {e}"
+        ))
+    })?;
+    Ok(Named {
+        records: visible(registry.records_with_ref_code(&code).await?),
+        sheet: code.sheet(),
+    })
+}
+
+/// A record the caller may see, or [`ServiceError::NotRegistered`] exactly as for a
+/// record that does not exist.
+pub async fn visible_record(
+    registry: &Registry,
+    caller: &Caller,
+    id: &str,
+) -> Result<StoredRecord, ServiceError> {
+    let not_registered = || ServiceError::NotRegistered {
+        name: id.to_owned(),
+    };
+    let id: RecordId = id.parse().map_err(|_| not_registered())?;
+    match registry.load(&id).await {
+        Ok(record) if caller.may_see(record.manifest.access) => Ok(record),
+        Ok(_) | Err(RegistryError::NotFound { .. }) => Err(not_registered()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The versions of a file, newest first, numbered from the first scan.
+pub(crate) fn versions(records: &[StoredRecord]) -> Vec<Version> {
+    let count = records.len();
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let manifest = &record.manifest;
+            Version {
+                record_id: manifest.record_id.clone(),
+                number: count - i,
+                origin: manifest.origin(),
+                registered_at: manifest.registered_at.clone(),
+                edited_at: manifest.edit.as_ref().map(|e| e.edited_at.clone()),
+                editor: manifest.edit.as_ref().map(|e| e.editor.clone()),
+                current: i == 0,
+            }
+        })
+        .collect()
+}
+
+/// A record as the caller may read it, with every version of its file.
+pub async fn show(
+    registry: &Registry,
+    caller: &Caller,
+    record: &StoredRecord,
+) -> Result<RecordAnswer, ServiceError> {
+    let all: Vec<StoredRecord> = registry
+        .records_with_ref_code(&record.manifest.passport.ref_code)
+        .await?
+        .into_iter()
+        .filter(|r| caller.may_see(r.manifest.access))
+        .collect();
+    let versions = versions(&all);
+    let current = versions
+        .first()
+        .is_none_or(|v| v.record_id == record.manifest.record_id);
+    Ok(RecordAnswer {
+        manifest: readable_manifest(&record.manifest, caller),
+        signature: record.signature.clone(),
+        current,
+        versions,
+    })
+}
+
+/// The current versions of every record the caller may see.
+pub async fn visible_manifests(
+    registry: &Registry,
+    caller: &Caller,
+) -> Result<Vec<Manifest>, ServiceError> {
+    let all = registry.manifests().await?;
+    Ok(fehrist_model::current_versions(&all)
+        .into_iter()
+        .filter(|m| caller.may_see(m.access))
+        .cloned()
+        .collect())
+}
+
+/// The fonds the caller may see, with their current files and sheets.
+pub async fn fonds(registry: &Registry, caller: &Caller) -> Result<FondList, ServiceError> {
+    let mut counts: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for m in visible_manifests(registry, caller).await? {
+        let entry = counts.entry(m.passport.ref_code.fond_code()).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(m.passport.extent.sheets);
+    }
+    Ok(FondList {
+        fonds: counts
+            .into_iter()
+            .map(|(fond, (files, sheets))| FondSummary {
+                fond,
+                files,
+                sheets,
+            })
+            .collect(),
+    })
+}
+
+/// The digital passport of a fond (`TJ-CSA/F-12`) from what the caller may see;
+/// [`ServiceError::NotRegistered`] when it holds no file the caller may see.
+pub async fn fond_passport(
+    registry: &Registry,
+    caller: &Caller,
+    fond: &str,
+    declared: Option<&FondDeclaration>,
+    now: &str,
+) -> Result<FondPassport, ServiceError> {
+    let manifests = visible_manifests(registry, caller).await?;
+    let passport = fehrist_model::fond_passport(fond, &manifests, declared, now);
+    if passport.files == 0 {
+        return Err(ServiceError::NotRegistered {
+            name: fond.to_owned(),
+        });
+    }
+    Ok(passport)
+}
+
+/// A sheet's scan as an image a browser shows, with its media type: a PNG or JPEG
+/// master as stored, a TIFF or PDF page drawn as PNG.
+pub async fn page_image(
+    registry: &Registry,
+    manifest: &Manifest,
+    sheet: u32,
+) -> Result<(Bytes, String), ServiceError> {
+    let page = manifest
+        .pages
+        .iter()
+        .find(|p| p.sheet == sheet)
+        .ok_or_else(|| ServiceError::NotRegistered {
+            name: format!("{} sheet {sheet}", manifest.passport.ref_code),
+        })?;
+    let bytes = registry
+        .store()
+        .get_blob(&page.master.sha256)
+        .await
+        .map_err(RegistryError::from)?;
+    match page.master.media_type.as_str() {
+        "image/png" | "image/jpeg" => Ok((bytes, page.master.media_type.clone())),
+        _ => {
+            let number = page.source.page;
+            let png = tokio::task::spawn_blocking(move || fehrist_ocr::page_png(&bytes, number))
+                .await
+                .map_err(|e| ServiceError::Invalid(format!("drawing the page failed: {e}")))??;
+            Ok((Bytes::from(png), "image/png".to_owned()))
+        }
+    }
+}

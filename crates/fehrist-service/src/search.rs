@@ -1,0 +1,84 @@
+//! Full-text search within the caller's clearance, current versions only.
+
+use fehrist_index::{IndexError, SearchRequest, Sort};
+use fehrist_registry::{Registry, RegistryError};
+
+use crate::access::visible_levels;
+use crate::wire::{FacetCount, SearchAnswer, SearchHit};
+use crate::{Caller, ServiceError};
+
+/// The deepest a search pages: results beyond it are reached by narrowing the search.
+pub const MAX_OFFSET: usize = 10_000;
+/// The most hits one answer holds.
+pub const MAX_LIMIT: usize = 100;
+
+/// `relevance`, `newest` or `oldest` (by the record's date): the one vocabulary of sort.
+pub fn parse_sort(text: &str) -> Result<Sort, ServiceError> {
+    match text {
+        "" | "relevance" => Ok(Sort::Relevance),
+        "newest" => Ok(Sort::Newest),
+        "oldest" => Ok(Sort::Oldest),
+        other => Err(ServiceError::Invalid(format!(
+            "sort {other:?}: it is relevance, newest or oldest"
+        ))),
+    }
+}
+
+/// Searches what the caller may see. `request.access` narrows the levels further
+/// (empty: every level the caller may see); an access level above the clearance
+/// finds nothing, as if no record had it.
+pub fn search(
+    registry: &Registry,
+    caller: &Caller,
+    mut request: SearchRequest,
+) -> Result<SearchAnswer, ServiceError> {
+    if request.limit == 0 || request.limit > MAX_LIMIT || request.offset > MAX_OFFSET {
+        return Err(ServiceError::Invalid(format!(
+            "limit is 1–{MAX_LIMIT} and offset at most {MAX_OFFSET}"
+        )));
+    }
+    let mut access = visible_levels(caller);
+    if !request.access.is_empty() {
+        access.retain(|level| request.access.contains(level));
+    }
+    if access.is_empty() {
+        return Ok(SearchAnswer {
+            total: 0,
+            offset: request.offset,
+            hits: Vec::new(),
+            facets: Default::default(),
+        });
+    }
+    request.access = access;
+    let found = registry.search_with(&request).map_err(|e| match e {
+        RegistryError::Index(IndexError::Query { query, .. }) => ServiceError::Query { query },
+        other => other.into(),
+    })?;
+    Ok(SearchAnswer {
+        total: found.total,
+        offset: request.offset,
+        hits: found
+            .hits
+            .into_iter()
+            .map(|hit| SearchHit {
+                record_id: hit.record_id,
+                ref_code: hit.ref_code,
+                sheet: hit.sheet,
+                score: hit.score,
+                snippet: hit.snippet,
+                highlights: hit.highlights,
+            })
+            .collect(),
+        facets: found
+            .facets
+            .into_iter()
+            .map(|(name, values)| {
+                let counts = values
+                    .into_iter()
+                    .map(|(value, pages)| FacetCount { value, pages })
+                    .collect();
+                (name, counts)
+            })
+            .collect(),
+    })
+}

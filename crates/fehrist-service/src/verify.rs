@@ -1,0 +1,120 @@
+//! Is this file a registered master, unchanged? One answer per registered file, with
+//! the version that holds it and the file's current version.
+
+use fehrist_registry::{RecordCheck, Registry, RegistryError};
+
+use crate::wire::{FileMatch, FileVerification, LogPosition};
+use crate::{Caller, ServiceError};
+
+/// Looks a file up by its SHA-256 among the masters the caller may see, and re-checks
+/// every version holding it (objects, signature, log entry).
+pub async fn verify_file(
+    registry: &Registry,
+    caller: &Caller,
+    bytes: &[u8],
+) -> Result<FileVerification, ServiceError> {
+    let check = registry.verify_file(bytes).await?;
+    // Every version holding the file, grouped by file (reference code).
+    let mut files: Vec<(fehrist_model::RefCode, Vec<(RecordCheck, Vec<u32>)>)> = Vec::new();
+    let mut unreadable = Vec::new();
+    for (record, sheets) in check.matches {
+        let access = match registry.load(&record.id).await {
+            Ok(stored) => stored.manifest.access,
+            Err(RegistryError::NotFound { .. }) => continue,
+            Err(RegistryError::ManifestFormat { .. }) => {
+                unreadable.push((record, sheets));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !caller.may_see(access) {
+            continue;
+        }
+        let Some(code) = record.ref_code.clone() else {
+            unreadable.push((record, sheets));
+            continue;
+        };
+        match files.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, holding)) => holding.push((record, sheets)),
+            None => files.push((code, vec![(record, sheets)])),
+        }
+    }
+    let mut records = Vec::new();
+    for (code, holding) in files {
+        let versions = registry.records_with_ref_code(&code).await?;
+        let position = |id: &fehrist_model::RecordId| {
+            versions
+                .iter()
+                .position(|v| &v.manifest.record_id == id)
+                .unwrap_or(versions.len())
+        };
+        // The newest version holding the scan stands for the file.
+        let (newest, sheets) = holding
+            .iter()
+            .min_by_key(|(check, _)| position(&check.id))
+            .expect("a file is listed with a version holding it");
+        let problems: Vec<String> = holding
+            .iter()
+            .flat_map(|(check, _)| {
+                check
+                    .problems
+                    .iter()
+                    .map(move |p| format!("record {}: {p}", check.id))
+            })
+            .collect();
+        let current = versions
+            .first()
+            .map_or_else(|| newest.id.clone(), |v| v.manifest.record_id.clone());
+        // Versions count from 1, the first scan; the list is newest first.
+        let number = versions.len().saturating_sub(position(&newest.id)).max(1);
+        let count = versions.len().max(number);
+        records.push(file_match(
+            newest,
+            sheets.clone(),
+            number,
+            count,
+            current,
+            problems,
+        ));
+    }
+    // A version whose manifest cannot be read is still reported, as failing.
+    for (check, sheets) in unreadable {
+        let problems = check.problems.iter().map(ToString::to_string).collect();
+        let id = check.id.clone();
+        records.push(file_match(&check, sheets, 1, 1, id, problems));
+    }
+    let registered = !records.is_empty();
+    let unchanged = registered && records.iter().all(|r| r.unchanged);
+    Ok(FileVerification {
+        sha256: check.digest,
+        registered,
+        unchanged,
+        records,
+    })
+}
+
+fn file_match(
+    check: &RecordCheck,
+    sheets: Vec<u32>,
+    version: usize,
+    versions: usize,
+    current: fehrist_model::RecordId,
+    problems: Vec<String>,
+) -> FileMatch {
+    FileMatch {
+        record_id: check.id.clone(),
+        ref_code: check.ref_code.clone(),
+        sheets,
+        version,
+        versions,
+        current,
+        unchanged: problems.is_empty(),
+        key_id: check.signature.as_ref().map(|s| s.key_id.clone()),
+        key_name: check.signature.as_ref().map(|s| s.key_name.clone()),
+        log: check.log.map(|(leaf_index, tree_size)| LogPosition {
+            leaf_index,
+            tree_size,
+        }),
+        problems,
+    }
+}

@@ -1,0 +1,172 @@
+//! The wire format: what every use case returns, as the CLI's `--json` prints it, the
+//! API sends it and `schemas/openapi.json` describes it. One vocabulary: a hit is on a
+//! `sheet`, a record that passed every check is `unchanged`, versions are numbered
+//! from 1 (the first scan) and the newest is `current`.
+
+use std::collections::BTreeMap;
+
+use fehrist_model::{Digest, KeyId, Manifest, ManifestSignature, RecordId, RefCode, VersionOrigin};
+use serde::{Deserialize, Serialize};
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchAnswer {
+    /// Matching pages the caller may see, current versions only.
+    pub total: usize,
+    pub offset: usize,
+    pub hits: Vec<SearchHit>,
+    /// Matching pages per value of each facet; empty when facets were not asked for.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub record_id: RecordId,
+    pub ref_code: RefCode,
+    pub sheet: u32,
+    pub score: f32,
+    pub snippet: String,
+    /// Character ranges of the matched words within the snippet.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub pages: u64,
+}
+
+/// A record as the caller may read it, with every version of its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordAnswer {
+    /// Personal data fields redacted below the `restricted` clearance.
+    pub manifest: Manifest,
+    pub signature: ManifestSignature,
+    /// Whether this is the file's current version.
+    pub current: bool,
+    /// Every version of the file the caller may see, newest first.
+    pub versions: Vec<Version>,
+}
+
+/// One version of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub record_id: RecordId,
+    /// 1 for the first scan, counting up.
+    pub number: usize,
+    pub origin: VersionOrigin,
+    /// When its scans were registered (an edit keeps its scan's time).
+    pub registered_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub editor: Option<String>,
+    pub current: bool,
+}
+
+/// A file looked up by its SHA-256: is it a registered master, unchanged?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileVerification {
+    pub sha256: Digest,
+    pub registered: bool,
+    /// Registered, and every version holding it passed every check.
+    pub unchanged: bool,
+    /// One entry per registered file (reference code) holding it.
+    pub records: Vec<FileMatch>,
+}
+
+/// A registered file holding the looked-up scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMatch {
+    /// The newest version holding the scan.
+    pub record_id: RecordId,
+    pub ref_code: Option<RefCode>,
+    pub sheets: Vec<u32>,
+    /// Which version (1 = the first scan) `record_id` is, of how many.
+    pub version: usize,
+    pub versions: usize,
+    /// The file's current version.
+    pub current: RecordId,
+    pub unchanged: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<KeyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogPosition>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPosition {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestAnswer {
+    pub registered: usize,
+    pub already_registered: usize,
+    pub failed: usize,
+    pub pages_read: u64,
+    pub pages_skipped: u64,
+    pub seconds: f64,
+    pub pages_per_second: f64,
+    /// Records appended to the transparency log by this ingest.
+    pub logged: u64,
+    pub log_size: u64,
+    pub records: Vec<IngestedRecord>,
+    pub problems: Vec<IngestProblem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestOutcome {
+    Registered,
+    AlreadyRegistered,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestedRecord {
+    pub outcome: IngestOutcome,
+    pub ref_code: RefCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<RecordId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+}
+
+/// An input the ingest could not use: the file (relative to the batch) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestProblem {
+    pub path: String,
+    pub record: Option<String>,
+    pub reason: String,
+    /// The problem as one escaped line, for people.
+    pub line: String,
+}
+
+/// A correction registered as a new version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditAnswer {
+    pub record_id: RecordId,
+    pub previous: RecordId,
+    /// The new version's number (1 = the first scan).
+    pub version: usize,
+    pub log_size: u64,
+}
+
+/// The fonds a caller may see, with their registered files and sheets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FondList {
+    pub fonds: Vec<FondSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FondSummary {
+    pub fond: String,
+    pub files: u64,
+    pub sheets: u64,
+}

@@ -1,0 +1,286 @@
+//! The use cases end to end over a real store and index on disk, with a fake OCR
+//! engine: no libtesseract needed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use fehrist_model::{AccessLevel, FieldValue, Preprocessing, Role, VersionOrigin, Word};
+use fehrist_ocr::{Binarization, OcrEngine, OcrError, PageReader, PageText, TextBlock, TextLine};
+use fehrist_pipeline::{BatchSettings, Concurrency, NoProgress};
+use fehrist_service::{
+    Caller, EditRequest, IngestRequest, Opening, Paths, ServiceError, wire::IngestOutcome,
+};
+
+/// Reads every page as the same two words.
+struct FakeEngine;
+
+struct FakeReader;
+
+impl OcrEngine for FakeEngine {
+    fn name(&self) -> &str {
+        "fake"
+    }
+    fn version(&self) -> String {
+        "1".to_owned()
+    }
+    fn page_segmentation(&self) -> &str {
+        "auto"
+    }
+    fn reader(&self, _languages: &str) -> Result<Box<dyn PageReader>, OcrError> {
+        Ok(Box::new(FakeReader))
+    }
+}
+
+impl PageReader for FakeReader {
+    fn read(&mut self, page: &image::GrayImage, dpi: Option<u32>) -> Result<PageText, OcrError> {
+        let word = |text: &str, left: u32| Word {
+            text: text.to_owned(),
+            confidence: 95.0,
+            bbox: [left, 10, left + 80, 40],
+            language: "tgk".to_owned(),
+            line: Some(0),
+        };
+        Ok(PageText {
+            text: "Қарори алимент".to_owned(),
+            words: vec![word("Қарори", 10), word("алимент", 100)],
+            blocks: vec![TextBlock {
+                bbox: [10, 10, 180, 40],
+                lines: vec![TextLine {
+                    bbox: [10, 10, 180, 40],
+                    words: 0..2,
+                }],
+            }],
+            mean_confidence: 95,
+            language: "tgk".to_owned(),
+            width: page.width(),
+            height: page.height(),
+            binarization: Binarization::Otsu,
+            preprocessing: Preprocessing {
+                dpi: dpi.unwrap_or(300),
+                dpi_assumed: dpi.is_none(),
+                rotation: 0,
+                skew: 0.0,
+                despeckled: false,
+                scale: None,
+                language_found: None,
+            },
+            from_text_layer: false,
+        })
+    }
+}
+
+fn batch(dir: &Path) -> std::path::PathBuf {
+    let batch = dir.join("batch");
+    let file = batch.join("F-70/O-1/D-1");
+    std::fs::create_dir_all(&file).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/batch/F-12/O-3/D-45/0001.png");
+    std::fs::copy(fixture, file.join("0001.png")).unwrap();
+    std::fs::write(
+        batch.join("batch.toml"),
+        "archive = \"TJ-CSA\"\naccess = \"open\"\nlanguages = \"tgk\"\noperator = \"scanner\"\nstation = \"scan-station\"\n",
+    )
+    .unwrap();
+    batch
+}
+
+fn archivist(actor: &str) -> Caller {
+    Caller::local(actor, "MoJ", Role::Archivist, "desk")
+}
+
+const NOW: &str = "2026-12-02T10:00:00Z";
+
+#[tokio::test]
+async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::for_store(&format!("file://{}", dir.path().join("store").display()));
+    let quiet = |_: &str| {};
+
+    // Before any ingest there is no registry, and asking makes none.
+    let missing = paths.open(Opening::Existing, &quiet).await.unwrap_err();
+    assert!(
+        matches!(missing, ServiceError::NoRegistry { .. }),
+        "{missing}"
+    );
+    assert!(missing.to_string().contains("/store"), "{missing}");
+    for made in ["store", "index", "keys"] {
+        assert!(!dir.path().join(made).exists(), "{made} was made");
+    }
+
+    // An ingest ends registered, logged and audited.
+    let request = IngestRequest {
+        folder: batch(dir.path()),
+        flags: BatchSettings::default(),
+        archive: "TJ-CSA".to_owned(),
+        station: "host".to_owned(),
+        concurrency: Concurrency::with_workers(1),
+        engine: Arc::new(FakeEngine),
+    };
+    let ingested = fehrist_service::ingest(
+        &paths,
+        &archivist("scanner"),
+        request,
+        &NoProgress,
+        &quiet,
+        &|| NOW.to_owned(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ingested.registered, 1, "{ingested:?}");
+    assert_eq!(ingested.records[0].outcome, IngestOutcome::Registered);
+    assert_eq!((ingested.logged, ingested.log_size), (1, 1));
+    let registry = paths.open(Opening::Existing, &quiet).await.unwrap();
+    let trail = registry.audit_trail().await.unwrap();
+    assert_eq!(trail.events.len(), 1);
+    assert_eq!(trail.events[0].1.action, "ingest");
+    let first = ingested.records[0].record_id.clone().unwrap();
+
+    // Two corrections by an editor at another desk; a third that changes nothing.
+    let (key, _) = paths.station_key(&registry, "edit-desk").await.unwrap();
+    let editor = archivist("n.karimova");
+    let edit = |set: Vec<(&str, &str)>| EditRequest {
+        record: "TJ-CSA/F-70/O-1/D-1".to_owned(),
+        archive: "TJ-CSA".to_owned(),
+        set: set
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), FieldValue::Text(value.to_owned())))
+            .collect(),
+        remove: Vec::new(),
+        reason: "read wrongly".to_owned(),
+    };
+    let second = fehrist_service::edit(
+        &registry,
+        &key,
+        &editor,
+        edit(vec![("court", "Суди ноҳияи Сино")]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap();
+    let third = fehrist_service::edit(
+        &registry,
+        &key,
+        &editor,
+        edit(vec![("title", "Қарори суд")]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!((second.version, third.version), (2, 3));
+    assert_eq!(third.previous, second.record_id);
+    let unchanged = fehrist_service::edit(
+        &registry,
+        &key,
+        &editor,
+        edit(vec![("court", "Суди ноҳияи Сино")]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(unchanged, ServiceError::NothingChanged),
+        "{unchanged}"
+    );
+
+    // Search, totals and facets count the file once, as its current version.
+    let reader = Caller {
+        clearance: AccessLevel::Open,
+        ..Caller::local("reader", "MoJ", Role::Reader, "desk")
+    };
+    let found = fehrist_service::search(
+        &registry,
+        &reader,
+        fehrist_index::SearchRequest {
+            query: "алимент".to_owned(),
+            limit: 10,
+            facets: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.hits[0].record_id, third.record_id);
+    assert_eq!(found.facets["fond"][0].pages, 1);
+    let every = fehrist_service::search(
+        &registry,
+        &reader,
+        fehrist_index::SearchRequest {
+            query: "алимент".to_owned(),
+            limit: 10,
+            all_versions: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(every.total, 3);
+
+    // The scan is one registered file: version 3 of 3, the current one.
+    let scan = std::fs::read(dir.path().join("batch/F-70/O-1/D-1/0001.png")).unwrap();
+    let verified = fehrist_service::verify_file(&registry, &reader, &scan)
+        .await
+        .unwrap();
+    assert!(verified.unchanged, "{verified:?}");
+    assert_eq!(verified.records.len(), 1);
+    let file = &verified.records[0];
+    assert_eq!((file.version, file.versions), (3, 3));
+    assert_eq!(file.current, third.record_id);
+
+    // The current version keeps the scan's provenance and says who edited it.
+    let current = registry.load(&third.record_id).await.unwrap();
+    let shown = fehrist_service::show(&registry, &reader, &current)
+        .await
+        .unwrap();
+    let manifest = &shown.manifest;
+    assert_eq!(
+        (manifest.station.as_str(), manifest.operator.as_str()),
+        ("scan-station", "scanner")
+    );
+    let edit = manifest.edit.as_ref().unwrap();
+    assert_eq!(
+        (edit.editor.as_str(), edit.station.as_str()),
+        ("n.karimova", "edit-desk")
+    );
+    assert_eq!(manifest.passport.title.as_deref(), Some("Қарори суд"));
+    assert!(!manifest.fields.contains_key("title"));
+    assert!(shown.current);
+    let origins: Vec<VersionOrigin> = shown.versions.iter().map(|v| v.origin).collect();
+    assert_eq!(
+        origins,
+        [
+            VersionOrigin::Edited,
+            VersionOrigin::Edited,
+            VersionOrigin::Scanned
+        ]
+    );
+    assert_eq!(shown.versions[2].record_id, first);
+
+    // KPIs: one record of one station, whatever was edited where.
+    let manifests = registry.manifests().await.unwrap();
+    let kpis = fehrist_model::kpis(&manifests, &[], &BTreeMap::new(), NOW);
+    assert_eq!((kpis.records, kpis.pages), (1, 1));
+    assert_eq!(kpis.per_station.len(), 1);
+    assert_eq!(kpis.per_station[0].key, "scan-station");
+    let passport = fehrist_service::fond_passport(&registry, &reader, "TJ-CSA/F-70", None, NOW)
+        .await
+        .unwrap();
+    assert_eq!(passport.files, 1);
+
+    // The index rebuilt from the store counts the same.
+    registry.reindex().await.unwrap();
+    let again = fehrist_service::search(
+        &registry,
+        &reader,
+        fehrist_index::SearchRequest {
+            query: "алимент".to_owned(),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(again.total, 1);
+    assert_eq!(again.hits[0].record_id, third.record_id);
+}
