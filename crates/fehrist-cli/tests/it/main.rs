@@ -151,14 +151,14 @@ fn ingest_search_show_verify_and_tamper() {
     // Search: human and JSON.
     let out = check(&var.run(&["search", "бойгониҳо"]), 0);
     assert!(
-        out.contains("TJ-CSA/F-12/O-3/D-45  page 1") && out.contains("[Бойгониҳо]"),
+        out.contains("TJ-CSA/F-12/O-3/D-45  sheet 1") && out.contains("[Бойгониҳо]"),
         "{out}"
     );
     let hits: serde_json::Value =
         serde_json::from_str(&check(&var.run(&["--json", "search", "Ўзбекистон"]), 0)).unwrap();
-    let hit = &hits[0];
+    let hit = &hits["hits"][0];
     assert_eq!(hit["ref_code"], "TJ-CSA/F-7/O-1/D-2");
-    assert_eq!(hit["page"], 1);
+    assert_eq!(hit["sheet"], 1);
     assert_eq!(hit["record_id"].as_str().unwrap().len(), 32);
     assert!(hit["score"].as_f64().unwrap() > 0.0);
     assert!(hit["snippet"].as_str().unwrap().contains("Ўзбекистон"));
@@ -208,7 +208,9 @@ fn ingest_search_show_verify_and_tamper() {
     let out = check(&var.run(&["verify", scan.to_str().unwrap()]), 0);
     assert!(
         out.starts_with("registered, unchanged: record ")
-            && out.contains("(TJ-CSA/F-12/O-3/D-45), sheet L-1, signed by key"),
+            && out.contains(
+                "(TJ-CSA/F-12/O-3/D-45), sheet L-1, version 1 of 1, the current one, signed by key"
+            ),
         "{out}"
     );
     let unknown = var.dir.path().join("unknown.png");
@@ -327,6 +329,32 @@ fn ingest_search_show_verify_and_tamper() {
     let out = check(&var.run(&["reindex"]), 0);
     assert!(out.starts_with("reindexed 3 record(s)"), "{out}");
     check(&var.run(&["search", "Ўзбекистон"]), 0);
+}
+
+#[test]
+fn commands_on_a_store_that_does_not_exist_name_it_and_create_nothing() {
+    let var = Var::new();
+    for args in [
+        vec!["search", "бойгониҳо"],
+        vec![
+            "--store",
+            "file://./var/stroe",
+            "show",
+            "TJ-CSA/F-12/O-3/D-45",
+        ],
+        vec!["--store", "file://./var/stroe", "report"],
+        vec!["audit"],
+    ] {
+        let out = var.run(&args);
+        check(&out, 2);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no registry at file://./var/st"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(var.dir.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -681,6 +709,8 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
             .output()
             .unwrap()
     };
+    // A registry is made by setting up its station (or by an ingest).
+    check(&run(&["keys", "generate", "station"], "admin-1"), 0);
     check(&run(&["search", "бойгониҳо"], "reader-1"), 1);
     check(&run(&["show", "TJ-CSA/F-1/O-1/D-1"], "reader-1"), 1);
     check(&run(&["search", "title:("], "reader-2"), 2);
@@ -703,6 +733,12 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
         })
         .collect();
     let expected = [
+        (
+            "admin-1",
+            "keys",
+            "Some(Generate { role: Station, name: None })",
+            "success",
+        ),
         ("reader-1", "search", "бойгониҳо", "negative"),
         ("reader-1", "show", "TJ-CSA/F-1/O-1/D-1", "negative"),
         ("reader-2", "search", "title:(", "error"),
@@ -720,8 +756,8 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
             want
         );
     }
-    assert_eq!(events[0]["event"]["agency"], "Ministry of Justice");
-    assert_eq!(events[0]["event"]["role"], "reader");
+    assert_eq!(events[1]["event"]["agency"], "Ministry of Justice");
+    assert_eq!(events[1]["event"]["role"], "reader");
 
     let out = check(&run(&["audit", "--actor", "reader-1"], "auditor-1"), 0);
     assert_eq!(
@@ -729,10 +765,10 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
         2,
         "{out}"
     );
-    assert!(out.contains("audit log intact: 5 event(s)"), "{out}");
+    assert!(out.contains("audit log intact: 6 event(s)"), "{out}");
 
     // Rewrite who searched: the audit log no longer matches its signed checkpoint.
-    let bundle = var.dir.path().join("var/store/audit/tile/entries/000.p/6");
+    let bundle = var.dir.path().join("var/store/audit/tile/entries/000.p/7");
     let tampered = std::fs::read(&bundle).unwrap();
     let at = tampered.windows(8).position(|w| w == b"reader-2").unwrap();
     let mut bytes = tampered.clone();
@@ -740,7 +776,7 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
     std::fs::write(&bundle, &bytes).unwrap();
     let out = check(&run(&["audit"], "auditor-1"), 1);
     assert!(
-        out.contains("AUDIT LOG DAMAGED") && out.contains("event 2: altered"),
+        out.contains("AUDIT LOG DAMAGED") && out.contains("event 3: altered"),
         "{out}"
     );
 }
@@ -1174,10 +1210,10 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
         assert_eq!(shown["manifest"]["pipeline"]["name"], "executive-documents");
         assert_eq!(shown["manifest"]["access"], "restricted");
         for (field, value) in expected.as_object().unwrap() {
-            assert_eq!(&shown["fields"][field], value, "{code} {field}");
+            assert_eq!(&shown["manifest"]["fields"][field], value, "{code} {field}");
         }
         // Every value says where it was read and how sure the reading is.
-        for source in shown["field_sources"].as_array().unwrap() {
+        for source in shown["manifest"]["field_sources"].as_array().unwrap() {
             assert_eq!(source["origin"], "extracted");
             assert_eq!(source["span"]["sheet"], 1);
             assert!(source["confidence"].as_u64().unwrap() >= 50, "{source}");
@@ -1187,7 +1223,8 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
         let mut all = vec!["search", "--json"];
         all.extend_from_slice(args);
         let hits: Value = serde_json::from_str(&stdout(&var.run(&all))).unwrap();
-        hits.as_array()
+        hits["hits"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|h| h["ref_code"].as_str().unwrap().to_owned())
@@ -1258,7 +1295,14 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
     // A correction: a new version, signed, logged and verified; the old one stays.
     let before = show(d1);
     let old_id = before["manifest"]["record_id"].as_str().unwrap().to_owned();
-    let refused = var.run(&["edit", d1, "--set", "decision_date=22.08.2021"]);
+    let refused = var.run(&[
+        "edit",
+        d1,
+        "--set",
+        "decision_date=22.08.2021",
+        "--reason",
+        "the date as written",
+    ]);
     check(&refused, 2);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("/decision_date"));
     check(
@@ -1267,20 +1311,56 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
             d1,
             "--set",
             "decision_date=2021-08-22",
+            "--reason",
+            "the decision date was read as the writ's",
             "--operator",
             "n.karimova",
         ]),
         0,
     );
     let after = show(d1);
-    assert_eq!(after["fields"]["decision_date"], "2021-08-22");
+    assert_eq!(after["manifest"]["fields"]["decision_date"], "2021-08-22");
     assert_eq!(
-        after["fields"]["case_number"],
-        before["fields"]["case_number"]
+        after["manifest"]["fields"]["case_number"],
+        before["manifest"]["fields"]["case_number"]
     );
+    // The scan's provenance stays; the edit says who, where and why.
+    for kept in ["station", "operator", "registered_at"] {
+        assert_eq!(after["manifest"][kept], before["manifest"][kept], "{kept}");
+    }
+    assert_eq!(after["manifest"]["edit"]["editor"], "n.karimova");
     assert_eq!(after["manifest"]["previous"], old_id.as_str());
-    assert_eq!(after["other_versions"][0], old_id.as_str());
-    let edited = after["field_sources"]
+    assert_eq!(after["versions"][1]["record_id"], old_id.as_str());
+    assert_eq!(after["versions"][0]["origin"], "edited");
+    // The same correction again changes nothing, and is refused.
+    let again = var.run(&[
+        "edit",
+        d1,
+        "--set",
+        "decision_date=2021-08-22",
+        "--reason",
+        "again",
+    ]);
+    check(&again, 2);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing changes"));
+    // Searches count the file once, as its current version.
+    let found: Value = serde_json::from_str(&check(
+        &var.run(&[
+            "search",
+            "",
+            "--case-number",
+            truth[d1]["case_number"].as_str().unwrap(),
+            "--json",
+        ]),
+        0,
+    ))
+    .unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(
+        found["hits"][0]["record_id"],
+        after["manifest"]["record_id"]
+    );
+    let edited = after["manifest"]["field_sources"]
         .as_array()
         .unwrap()
         .iter()
@@ -1489,7 +1569,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         get("/api/v1/search?sort=alphabetical", Some(&tokens[0].2)).0,
         422
     );
-    assert_eq!(get("/api/v1/search?sort=date", Some(&tokens[0].2)).0, 200);
+    assert_eq!(get("/api/v1/search?sort=newest", Some(&tokens[0].2)).0, 200);
     let bad_date = get("/api/v1/search?from=12.03.2024", Some(&tokens[0].2));
     assert_eq!(
         (bad_date.0, json(&bad_date.2)["status"].as_u64()),
@@ -1577,7 +1657,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             let record = json(&get(&format!("/api/v1/records/{writ_id}"), t).2);
             let debtor = &record["manifest"]["fields"]["debtor"];
             if sees(2) {
-                assert_eq!(debtor, &writ["fields"]["debtor"]);
+                assert_eq!(debtor, &writ["manifest"]["fields"]["debtor"]);
             } else {
                 assert_eq!(debtor, "[redacted]");
             }
@@ -1673,6 +1753,10 @@ fn start_server(var: &Var) -> (std::process::Child, String) {
 
 /// [`start_server`] with more `serve` flags.
 fn start_server_with(var: &Var, flags: &[&str]) -> (std::process::Child, String) {
+    // A registry to serve: an empty one is made by setting up the station's key.
+    if !var.store().exists() {
+        check(&var.run(&["keys", "generate", "station"]), 0);
+    }
     let mut server = Command::new(env!("CARGO_BIN_EXE_fehrist"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(flags)

@@ -76,3 +76,33 @@ fn the_domain_crate_does_no_io() {
     let deps = dependencies();
     assert_eq!(deps["fehrist-model"], ["serde", "serde_json", "thiserror"]);
 }
+
+#[test]
+fn the_faces_reach_the_pipeline_only_through_the_service() {
+    let deps = dependencies();
+    for face in ["fehrist-server"] {
+        for inner in ["fehrist-pipeline", "fehrist-ocr", "fehrist-pdf"] {
+            assert!(
+                !deps[face].iter().any(|d| d == inner),
+                "{face} depends on {inner}"
+            );
+        }
+    }
+    assert!(
+        deps["fehrist-server"]
+            .iter()
+            .any(|d| d == "fehrist-service")
+    );
+    // Nothing below the service depends on it or on a face.
+    for (krate, uses) in &deps {
+        if ["fehrist-cli", "fehrist-server", "fehrist-benches"].contains(&krate.as_str()) {
+            continue;
+        }
+        for face in ["fehrist-service", "fehrist-server", "fehrist-cli"] {
+            assert!(
+                krate == face || !uses.iter().any(|d| d == face),
+                "{krate} depends on {face}"
+            );
+        }
+    }
+}
