@@ -139,48 +139,21 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
     // Two corrections by an editor at another desk; a third that changes nothing.
     let (key, _) = paths.station_key(&registry, "edit-desk").await.unwrap();
     let editor = archivist("n.karimova");
-    let edit = |set: Vec<(&str, &str)>| EditRequest {
-        record: "TJ-CSA/F-70/O-1/D-1".to_owned(),
-        archive: "TJ-CSA".to_owned(),
-        set: set
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), FieldValue::Text(value.to_owned())))
-            .collect(),
-        remove: Vec::new(),
-        reason: "read wrongly".to_owned(),
+    let edit = |name: &str, value: &str| {
+        let request = EditRequest {
+            record: "TJ-CSA/F-70/O-1/D-1".to_owned(),
+            archive: "TJ-CSA".to_owned(),
+            set: vec![(name.to_owned(), FieldValue::Text(value.to_owned()))],
+            remove: Vec::new(),
+            reason: "read wrongly".to_owned(),
+        };
+        fehrist_service::edit(&registry, &key, &editor, request, "edit-desk", NOW)
     };
-    let second = fehrist_service::edit(
-        &registry,
-        &key,
-        &editor,
-        edit(vec![("court", "Суди ноҳияи Сино")]),
-        "edit-desk",
-        NOW,
-    )
-    .await
-    .unwrap();
-    let third = fehrist_service::edit(
-        &registry,
-        &key,
-        &editor,
-        edit(vec![("title", "Қарори суд")]),
-        "edit-desk",
-        NOW,
-    )
-    .await
-    .unwrap();
+    let second = edit("court", "Суди ноҳияи Сино").await.unwrap();
+    let third = edit("title", "Қарори суд").await.unwrap();
     assert_eq!((second.version, third.version), (2, 3));
     assert_eq!(third.previous, second.record_id);
-    let unchanged = fehrist_service::edit(
-        &registry,
-        &key,
-        &editor,
-        edit(vec![("court", "Суди ноҳияи Сино")]),
-        "edit-desk",
-        NOW,
-    )
-    .await
-    .unwrap_err();
+    let unchanged = edit("court", "Суди ноҳияи Сино").await.unwrap_err();
     assert!(
         matches!(unchanged, ServiceError::NothingChanged),
         "{unchanged}"
@@ -191,32 +164,21 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
         clearance: AccessLevel::Open,
         ..Caller::local("reader", "MoJ", Role::Reader, "desk")
     };
-    let found = fehrist_service::search(
-        &registry,
-        &reader,
-        fehrist_index::SearchRequest {
+    let search = |all_versions: bool| {
+        let request = fehrist_index::SearchRequest {
             query: "алимент".to_owned(),
             limit: 10,
             facets: true,
+            all_versions,
             ..Default::default()
-        },
-    )
-    .unwrap();
+        };
+        fehrist_service::search(&registry, &reader, request).unwrap()
+    };
+    let found = search(false);
     assert_eq!(found.total, 1);
     assert_eq!(found.hits[0].record_id, third.record_id);
     assert_eq!(found.facets["fond"][0].pages, 1);
-    let every = fehrist_service::search(
-        &registry,
-        &reader,
-        fehrist_index::SearchRequest {
-            query: "алимент".to_owned(),
-            limit: 10,
-            all_versions: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(every.total, 3);
+    assert_eq!(search(true).total, 3);
 
     // The scan is one registered file: version 3 of 3, the current one.
     let scan = std::fs::read(dir.path().join("batch/F-70/O-1/D-1/0001.png")).unwrap();
@@ -271,16 +233,7 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
 
     // The index rebuilt from the store counts the same.
     registry.reindex().await.unwrap();
-    let again = fehrist_service::search(
-        &registry,
-        &reader,
-        fehrist_index::SearchRequest {
-            query: "алимент".to_owned(),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let again = search(false);
     assert_eq!(again.total, 1);
     assert_eq!(again.hits[0].record_id, third.record_id);
 }
