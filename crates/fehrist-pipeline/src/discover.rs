@@ -130,7 +130,7 @@ fn read_inventory(
         Ok(None) => Ok(BTreeMap::new()),
         Err(source) => Err(PipelineError::Sidecar {
             path: path.display().to_string(),
-            source,
+            source: Box::new(source),
         }),
     }
 }

@@ -130,7 +130,7 @@ pub enum PipelineError {
     Sidecar {
         path: String,
         #[source]
-        source: InputError,
+        source: Box<InputError>,
     },
     /// Only the parser's message and the position: the offending line is not quoted,
     /// whatever file it came from.

@@ -62,7 +62,7 @@ impl BatchSettings {
         let bytes = crate::batch_file::read(&root, &path, SIDECAR_LIMIT).map_err(|source| {
             PipelineError::Sidecar {
                 path: shown.clone(),
-                source,
+                source: Box::new(source),
             }
         })?;
         let Some(bytes) = bytes else {

@@ -1,10 +1,14 @@
 //! Sequencing registered records into the transparency log, and proving things from it.
 //!
-//! Append order (as in sunlight): stage tiles beyond the current checkpoint, swap the
-//! checkpoint (the commit), then write each record's leaf index, drop its pending mark,
-//! and move the `sequenced` watermark to the new size. A crash before the swap leaves tiles no checkpoint covers, rewritten by the
-//! next append; a crash after it is reconciled from the log's own entries, so no leaf
-//! is lost or appended twice.
+//! Append order (as in sunlight): stage the new tiles under `staged/<new size>/`, out
+//! of the public `tile/` paths; swap the checkpoint (the commit); publish the staged
+//! tiles at their public paths, create-only, and drop them; then write each record's
+//! leaf index, drop its pending mark, and move the `sequenced` watermark to the new
+//! size. A public tile therefore never changes: a crash before the swap leaves only
+//! staged tiles no checkpoint covers (dropped by the next append), a crash after it
+//! staged tiles of the current size (published by the next append, and read from
+//! staging until then). Records appended by a pass that stopped after its swap are
+//! reconciled from the log's own entries, so no leaf is lost or appended twice.
 
 use bytes::Bytes;
 use fehrist_model::{KeyId, RecordId};
@@ -21,6 +25,9 @@ use crate::{Registry, RegistryError};
 
 /// Where the sequencer notes how far leaf indexes have been written.
 const SEQUENCED: &str = "sequenced";
+/// Where an append's tiles wait, out of the public `tile/` paths, until its checkpoint
+/// commits them.
+const STAGED: &str = "staged";
 
 /// What a sequencing pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,12 +67,57 @@ impl Registry {
                 Need::Done(value) => return Ok(value),
                 Need::Tiles(tiles) => {
                     for tile in tiles {
-                        let data = self.store.get_log_object(log, &tile.path()).await?;
+                        let data = self.tile(log, hashes.size(), &tile.path()).await?;
                         hashes.add_tile(tile, data.to_vec())?;
                     }
                 }
             }
         }
+    }
+
+    /// A tile of the log at `size` (its checkpoint's): at its public path, or still in
+    /// staging when the pass that committed it stopped before publishing it.
+    pub(crate) async fn tile(
+        &self,
+        log: LogName,
+        size: u64,
+        path: &str,
+    ) -> Result<Bytes, RegistryError> {
+        match self.store.get_log_object(log, path).await {
+            Err(StoreError::Missing { .. }) => Ok(self
+                .store
+                .get_log_object(log, &format!("{STAGED}/{size}/{path}"))
+                .await?),
+            other => Ok(other?),
+        }
+    }
+
+    /// A public log object (`tile/…`) as a client may fetch it, for the log's current
+    /// checkpoint: `None` when there is none.
+    pub async fn log_tile(&self, log: LogName, path: &str) -> Result<Option<Bytes>, RegistryError> {
+        let Some(note) = self.store.checkpoint(log).await? else {
+            return Ok(None);
+        };
+        let size = open_checkpoint(&note, &self.checkpoint_key(&note).await?)?.size;
+        match self.tile(log, size, path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(RegistryError::Store(StoreError::Missing { .. })) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Publishes the staged tiles of the log's committed `size` and drops staged tiles
+    /// of any other size (staged by a pass that stopped before its checkpoint swap).
+    async fn settle_staged(&self, lock: &LogLock, size: u64) -> Result<(), RegistryError> {
+        let committed = format!("{STAGED}/{size}/");
+        for staged in self.store.list_staged(lock.log()).await? {
+            if let Some(path) = staged.strip_prefix(&committed) {
+                let bytes = self.store.get_log_object(lock.log(), &staged).await?;
+                self.store.publish_log_object(lock, path, bytes).await?;
+            }
+            self.store.delete_log_object(lock, &staged).await?;
+        }
+        Ok(())
     }
 
     /// The public key of a checkpoint's signer: the registry's own when it holds it,
@@ -224,8 +276,8 @@ impl Registry {
         })
     }
 
-    /// Appends entries to the locked log: tiles beyond the checkpoint first, then the
-    /// checkpoint swap that commits them.
+    /// Appends entries to the locked log: tiles beyond the checkpoint staged first, then
+    /// the checkpoint swap that commits them, then the tiles published.
     pub(crate) async fn append_entries(
         &self,
         lock: &LogLock,
@@ -235,20 +287,29 @@ impl Registry {
         origin: &str,
         key: &StationKey,
     ) -> Result<Append, RegistryError> {
+        self.settle_staged(lock, size).await?;
         let mut hashes = TreeHashes::new(size);
         let append = self
             .resolve(lock.log(), &mut hashes, |h| h.append(entries))
             .await?;
-        for (path, data) in &append.tiles {
-            self.store
-                .put_log_object(lock, path, Bytes::copy_from_slice(data))
-                .await?;
-        }
+        self.stage(lock, &append).await?;
         let note = sign_checkpoint(origin, append.size, &append.root, key)?;
         self.store
             .swap_checkpoint(lock, current, Bytes::from(note))
             .await?;
+        self.settle_staged(lock, append.size).await?;
         Ok(append)
+    }
+
+    /// Writes an append's tiles to staging, where no client reads them.
+    async fn stage(&self, lock: &LogLock, append: &Append) -> Result<(), RegistryError> {
+        for (path, data) in &append.tiles {
+            let staged = format!("{STAGED}/{}/{path}", append.size);
+            self.store
+                .put_log_object(lock, &staged, Bytes::copy_from_slice(data))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Where a record's manifest is in the log; `None` while it waits for the log. The
@@ -395,5 +456,154 @@ impl Registry {
         check_inclusion(&proof, size, &current.checkpoint.root, index, &log_entry(manifest))
             .map_err(|_| format!("leaf {index} does not lead to the signed checkpoint: a log tile or the manifest was altered"))?;
         Ok(Some((index, size)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use fehrist_index::SearchIndex;
+    use fehrist_model::{AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome};
+    use fehrist_store::Store;
+
+    use super::*;
+
+    fn event(n: usize) -> AuditEvent {
+        AuditEvent {
+            event_version: AUDIT_EVENT_VERSION,
+            time: "2026-12-02T10:00:00Z".to_owned(),
+            actor: format!("reader-{n}"),
+            agency: "MoJ".to_owned(),
+            role: "reader".to_owned(),
+            action: "search".to_owned(),
+            target: "алимент".to_owned(),
+            outcome: AuditOutcome::Success,
+            client: "cli@host".to_owned(),
+            count: None,
+        }
+    }
+
+    async fn public_tiles(registry: &Registry) -> BTreeMap<String, Bytes> {
+        let mut tiles = BTreeMap::new();
+        for path in registry
+            .store
+            .list_log_objects(LogName::Audit)
+            .await
+            .unwrap()
+        {
+            if path.starts_with("tile/") {
+                let bytes = registry.store.get_log_object(LogName::Audit, &path).await;
+                tiles.insert(path, bytes.unwrap());
+            }
+        }
+        tiles
+    }
+
+    /// A pass that stops after staging its tiles (before or after its checkpoint swap)
+    /// leaves every public tile byte for byte as a client may have fetched it.
+    #[tokio::test]
+    async fn a_crash_between_staging_and_swap_changes_no_public_tile() {
+        let mut registry = Registry::new(Store::in_memory(), SearchIndex::in_memory().unwrap());
+        let log_key = || StationKey::from_seed("host/fehrist-log", [7; 32]).unwrap();
+        let key = log_key();
+        registry.set_log_key(log_key());
+        let origin = format!("{}/audit", key.name());
+        let events: Vec<AuditEvent> = (0..3).map(event).collect();
+        registry.record_events(&events).await.unwrap();
+        let published = public_tiles(&registry).await;
+        assert!(!published.is_empty());
+
+        // Stage a pass of five entries, then stop before the swap.
+        let entries: Vec<Vec<u8>> = (10..15).map(|n| format!("lost {n}").into_bytes()).collect();
+        let lock = registry.store.lock_log(LogName::Audit).await.unwrap();
+        let mut hashes = TreeHashes::new(3);
+        let append = registry
+            .resolve(LogName::Audit, &mut hashes, |h| h.append(&entries))
+            .await
+            .unwrap();
+        registry.stage(&lock, &append).await.unwrap();
+        registry.store.release(lock).await.unwrap();
+        assert_eq!(public_tiles(&registry).await, published);
+        assert!(
+            registry
+                .log_tile(LogName::Audit, "tile/entries/000.p/8")
+                .await
+                .unwrap()
+                .is_none(),
+            "an uncommitted tile is served"
+        );
+
+        // The next pass drops what was staged and appends other entries: every tile
+        // public before is unchanged, the trail is whole.
+        registry.record_events(&[event(3), event(4)]).await.unwrap();
+        let after = public_tiles(&registry).await;
+        for (path, bytes) in &published {
+            assert_eq!(after.get(path), Some(bytes), "{path} changed");
+        }
+        assert!(
+            registry
+                .store
+                .list_staged(LogName::Audit)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let trail = registry.audit_trail().await.unwrap();
+        assert_eq!(
+            (trail.events.len(), trail.problems.len()),
+            (5, 0),
+            "{:?}",
+            trail.problems
+        );
+
+        // Stop after the swap, before publishing: the new tiles are served from
+        // staging, and the next pass publishes them.
+        let lock = registry.store.lock_log(LogName::Audit).await.unwrap();
+        let current = registry.store.checkpoint(LogName::Audit).await.unwrap();
+        let mut hashes = TreeHashes::new(5);
+        let one = vec![canonical(&event(5))];
+        let append = registry
+            .resolve(LogName::Audit, &mut hashes, |h| h.append(&one))
+            .await
+            .unwrap();
+        registry.stage(&lock, &append).await.unwrap();
+        let note = sign_checkpoint(&origin, append.size, &append.root, &key).unwrap();
+        registry
+            .store
+            .swap_checkpoint(&lock, current.as_ref(), Bytes::from(note))
+            .await
+            .unwrap();
+        registry.store.release(lock).await.unwrap();
+        let trail = registry.audit_trail().await.unwrap();
+        assert_eq!(
+            (trail.events.len(), trail.problems.len()),
+            (6, 0),
+            "{:?}",
+            trail.problems
+        );
+        let served = registry
+            .log_tile(LogName::Audit, "tile/entries/000.p/6")
+            .await
+            .unwrap();
+        assert!(served.is_some());
+        registry.record_events(&[event(6)]).await.unwrap();
+        assert_eq!(
+            registry
+                .store
+                .get_log_object(LogName::Audit, "tile/entries/000.p/6")
+                .await
+                .ok(),
+            served
+        );
+        let final_tiles = public_tiles(&registry).await;
+        for (path, bytes) in &after {
+            assert_eq!(final_tiles.get(path), Some(bytes), "{path} changed");
+        }
+        assert_eq!(registry.audit_trail().await.unwrap().events.len(), 7);
+    }
+
+    fn canonical(event: &AuditEvent) -> Vec<u8> {
+        fehrist_seal::canonical_json("audit event", event).unwrap()
     }
 }

@@ -161,6 +161,13 @@ async fn copy_log(
         let bytes = source.get_log_object(log, &path).await?;
         match target.get_log_object(log, &path).await {
             Ok(existing) if existing == bytes => report.present += 1,
+            // A public tile never changes: one that differs is another history,
+            // refused by the create-only publish.
+            Ok(_) | Err(StoreError::Missing { .. }) if path.starts_with("tile/") => {
+                let size = bytes.len();
+                target.publish_log_object(lock, &path, bytes).await?;
+                report.count(Written::New, size);
+            }
             Ok(_) | Err(StoreError::Missing { .. }) => {
                 let size = bytes.len();
                 target.put_log_object(lock, &path, bytes).await?;

@@ -80,6 +80,17 @@ impl Schema {
             .map(|(schema, _, _)| *schema)
     }
 
+    /// The schema's file under `schemas/`.
+    fn file(self) -> &'static str {
+        match self {
+            Schema::Record => "record.schema.json",
+            Schema::Passport => "passport.schema.json",
+            Schema::FondPassport => "fond-passport.schema.json",
+            Schema::ExecutiveDocument => "executive-document.schema.json",
+            Schema::AuditEvent => "audit-event.schema.json",
+        }
+    }
+
     /// The schema document itself.
     pub fn document(self) -> Value {
         let text = FILES
@@ -130,7 +141,7 @@ static VALIDATORS: LazyLock<Vec<(Schema, Validator)>> = LazyLock::new(|| {
 
 /// Why a document does not match its schema: every problem, each at its JSON pointer.
 #[derive(Debug, thiserror::Error)]
-#[error("does not match schemas/{schema}.schema.json: {}", problems.join("; "))]
+#[error("does not match schemas/{schema}: {}", problems.join("; "))]
 pub struct SchemaError {
     pub schema: &'static str,
     /// `/pages/0/sheet: 0 is less than the minimum of 1`
@@ -155,7 +166,62 @@ pub fn validate(schema: Schema, document: &Value) -> Result<(), SchemaError> {
         Ok(())
     } else {
         Err(SchemaError {
-            schema: schema.name(),
+            schema: schema.file(),
+            problems,
+        })
+    }
+}
+
+/// The API's description, whose components are the schemas of its answers.
+const OPENAPI: &str = include_str!("../../../schemas/openapi.json");
+
+/// One validator per component of `schemas/openapi.json`, each the whole document
+/// pointed at the component, so references between components resolve.
+static API_VALIDATORS: LazyLock<Vec<(String, Validator)>> = LazyLock::new(|| {
+    let openapi: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON (tested)");
+    let names: Vec<String> = openapi["components"]["schemas"]
+        .as_object()
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut document = openapi.clone();
+            document["$schema"] = Value::from("https://json-schema.org/draft/2020-12/schema");
+            document["$ref"] = Value::from(format!("#/components/schemas/{name}"));
+            let validator = jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .should_validate_formats(true)
+                .with_retriever(Shipped)
+                .build(&document)
+                .unwrap_or_else(|e| panic!("openapi.json component {name}: {e}"));
+            (name, validator)
+        })
+        .collect()
+});
+
+/// Checks an API answer against a component of `schemas/openapi.json` (`Record`,
+/// `SearchResults`, …); an unknown component is an error too.
+pub fn validate_api_answer(component: &str, document: &Value) -> Result<(), SchemaError> {
+    let Some((_, validator)) = API_VALIDATORS.iter().find(|(name, _)| name == component) else {
+        return Err(SchemaError {
+            schema: "openapi.json",
+            problems: vec![format!("no component {component:?}")],
+        });
+    };
+    let problems: Vec<String> = validator
+        .iter_errors(document)
+        .map(|error| {
+            let at = error.instance_path().to_string();
+            let at = if at.is_empty() { "/".to_owned() } else { at };
+            format!("{at}: {error}")
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaError {
+            schema: "openapi.json",
             problems,
         })
     }
@@ -196,7 +262,23 @@ mod tests {
         assert!(text.contains("/decision_date"), "{text}");
         assert!(text.contains("/amounts/0/value"), "{text}");
         assert!(text.contains("colour"), "{text}");
+        assert!(text.contains("schemas/executive-document"), "{text}");
         // The date breaks both its format and its pattern.
         assert_eq!(error.problems.len(), 4, "{text}");
+    }
+
+    #[test]
+    fn api_answers_are_checked_against_their_component() {
+        let hit = serde_json::json!({"record_id": "0a", "ref_code": "TJ-CSA/F-1/O-1/D-1",
+            "sheet": 1, "score": 1.5, "snippet": "", "highlights": [[0, 2]]});
+        let answer = serde_json::json!({"total": 1, "offset": 0, "hits": [hit], "facets": {}});
+        validate_api_answer("SearchResults", &answer).unwrap();
+        let wrong =
+            serde_json::json!({"total": 1, "offset": 0, "hits": [{"page": 1}], "facets": {}});
+        let error = validate_api_answer("SearchResults", &wrong).unwrap_err();
+        assert!(error.to_string().contains("/hits/0"), "{error}");
+        validate_api_answer("NoSuchThing", &answer).unwrap_err();
+        // A component may name a shipped schema: the fond passport's.
+        validate_api_answer("FondPassport", &serde_json::json!({})).unwrap_err();
     }
 }

@@ -105,22 +105,26 @@ async fn log_object(State(state): State<AppState>, Path(path): Path<String>) -> 
     if !safe || !(path == "checkpoint" || path.starts_with("tile/")) {
         return Err(Problem::new(StatusCode::NOT_FOUND, "not a log object"));
     }
-    let bytes = if path == "checkpoint" {
-        store.checkpoint(LogName::Records).await.map_err(internal)?
-    } else {
-        match store.get_log_object(LogName::Records, &path).await {
-            Ok(bytes) => Some(bytes),
-            Err(fehrist_store::StoreError::Missing { .. }) => None,
-            Err(e) => return Err(internal(e)),
-        }
-    };
-    let bytes = bytes.ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no such log object"))?;
-    let kind = if path == "checkpoint" {
-        "text/plain; charset=utf-8"
-    } else {
-        "application/octet-stream"
-    };
-    Ok(([(header::CONTENT_TYPE, kind)], bytes).into_response())
+    if path == "checkpoint" {
+        let note = store.checkpoint(LogName::Records).await.map_err(internal)?;
+        let note = note.ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no checkpoint yet"))?;
+        return Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response());
+    }
+    let tile = state
+        .registry
+        .log_tile(LogName::Records, &path)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "no such log object"))?;
+    // A tile or entry bundle never changes once public (C2SP tlog-tiles).
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        tile,
+    )
+        .into_response())
 }
 
 /// A use case's refusal as the API answers it.

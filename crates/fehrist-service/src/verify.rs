@@ -6,6 +6,9 @@ use fehrist_registry::{RecordCheck, Registry, RegistryError};
 use crate::wire::{FileMatch, FileVerification, LogPosition};
 use crate::{Caller, ServiceError};
 
+/// A version holding the scan, and the sheets it is.
+type Holding = (RecordCheck, Vec<u32>);
+
 /// Looks a file up by its SHA-256 among the masters the caller may see, and re-checks
 /// every version holding it (objects, signature, log entry).
 pub async fn verify_file(
@@ -15,7 +18,7 @@ pub async fn verify_file(
 ) -> Result<FileVerification, ServiceError> {
     let check = registry.verify_file(bytes).await?;
     // Every version holding the file, grouped by file (reference code).
-    let mut files: Vec<(fehrist_model::RefCode, Vec<(RecordCheck, Vec<u32>)>)> = Vec::new();
+    let mut files: Vec<(fehrist_model::RefCode, Vec<Holding>)> = Vec::new();
     let mut unreadable = Vec::new();
     for (record, sheets) in check.matches {
         let access = match registry.load(&record.id).await {

@@ -6,7 +6,8 @@
 //! records/<record-id>/manifest.sig    its signature, written last: the record's commit
 //! keys/<key-id>                       a signing key's public verifier key
 //! log/checkpoint                      the log's signed checkpoint: the one mutable object
-//! log/tile/…                          C2SP tlog-tiles hash tiles and entry bundles
+//! log/tile/…                          C2SP tlog-tiles hash tiles and entry bundles (create-only)
+//! log/staged/<size>/tile/…            an append's tiles until its checkpoint commits them
 //! log/pending/<record-id>             a signed record waiting to be sequenced
 //! audit/checkpoint, audit/tile/…      the audit log: one entry per user action
 //! records/<record-id>/leaf            its leaf index once sequenced (a cache)
@@ -750,10 +751,10 @@ impl Store {
         }
     }
 
-    /// Writes an object of the locked log (path relative to its prefix): a tile, an
-    /// entry bundle, or the sequencer's own bookkeeping. Tiles beyond the checkpoint may
-    /// be rewritten by the next append after a crash, so this overwrites; only the lock
-    /// holder calls it.
+    /// Writes an object of the locked log (path relative to its prefix): a staged tile
+    /// (`staged/<size>/tile/…`, not public) or the sequencer's own bookkeeping. This
+    /// overwrites; only the lock holder calls it. Public tiles go through
+    /// [`Store::publish_log_object`].
     pub async fn put_log_object(
         &self,
         lock: &LogLock,
@@ -768,9 +769,51 @@ impl Store {
         Ok(())
     }
 
+    /// Publishes a final tile or entry bundle at its public path, create-only: a public
+    /// tile never changes (C2SP tlog-tiles; clients and caches keep them forever).
+    /// The same bytes already there are fine; other bytes are a conflict.
+    pub async fn publish_log_object(
+        &self,
+        lock: &LogLock,
+        path: &str,
+        bytes: Bytes,
+    ) -> Result<Written, StoreError> {
+        let at = Path::from(format!("{}/{path}", lock.log.prefix()));
+        match self.create(&at, bytes.clone()).await? {
+            Written::New => Ok(Written::New),
+            Written::AlreadyThere if self.read(&at).await? == bytes => Ok(Written::AlreadyThere),
+            Written::AlreadyThere => Err(StoreError::Conflict {
+                path: at.to_string(),
+            }),
+        }
+    }
+
+    /// Deletes an object of the locked log (a staged tile once published or
+    /// abandoned); one already gone is fine.
+    pub async fn delete_log_object(&self, lock: &LogLock, path: &str) -> Result<(), StoreError> {
+        let at = Path::from(format!("{}/{path}", lock.log.prefix()));
+        match self.inner.delete(&at).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(backend(&at, e)),
+        }
+    }
+
+    /// A log's staged tiles (`staged/<size>/tile/…`), as paths relative to its prefix.
+    pub async fn list_staged(&self, log: LogName) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("{}/", log.prefix());
+        let mut paths: Vec<String> = self
+            .list_under(&format!("{}/staged", log.prefix()))
+            .await?
+            .into_iter()
+            .filter_map(|meta| Some(meta.location.as_ref().strip_prefix(&prefix)?.to_owned()))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
     /// A log's tiles, entry bundles and the sequencer's own bookkeeping, as paths
-    /// relative to its prefix (`tile/0/000`, …): everything but its checkpoint, lease
-    /// and pending marks, which have their own calls.
+    /// relative to its prefix (`tile/0/000`, …): everything but its checkpoint, lease,
+    /// pending marks and staged tiles, which have their own calls.
     pub async fn list_log_objects(&self, log: LogName) -> Result<Vec<String>, StoreError> {
         let prefix = format!("{}/", log.prefix());
         let mut paths: Vec<String> = self
@@ -779,7 +822,10 @@ impl Store {
             .into_iter()
             .filter_map(|meta| {
                 let path = meta.location.as_ref().strip_prefix(&prefix)?.to_owned();
-                let own = path == "checkpoint" || path == "lock" || path.starts_with("pending/");
+                let own = path == "checkpoint"
+                    || path == "lock"
+                    || path.starts_with("pending/")
+                    || path.starts_with("staged/");
                 (!own).then_some(path)
             })
             .collect();

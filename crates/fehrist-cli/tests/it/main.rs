@@ -1533,6 +1533,14 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         http(&addr, "GET", path, token, b"")
     };
     let json = |body: &[u8]| -> Value { serde_json::from_slice(body).unwrap() };
+    // An answer as the API describes it: checked against its OpenAPI component.
+    let answer = |component: &str, body: &[u8]| -> Value {
+        let value = json(body);
+        if let Err(error) = fehrist_schema::validate_api_answer(component, &value) {
+            panic!("{component}: {error}\n{value}");
+        }
+        value
+    };
 
     assert_eq!(get("/api/v1/health", None).0, 200);
     let openapi = json(&get("/api/v1/openapi.json", None).2);
@@ -1580,7 +1588,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         let t = Some(token.as_str());
         let sees = |level: usize| level <= *clearance;
         // Search: hits, total and facets hold only what the clearance allows.
-        let found = json(&get("/api/v1/search?q=&limit=100", t).2);
+        let found = answer("SearchResults", &get("/api/v1/search?q=&limit=100", t).2);
         let codes: Vec<&str> = found["hits"]
             .as_array()
             .unwrap()
@@ -1609,7 +1617,10 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             );
         }
         // Asking for a level above the clearance gives nothing, not an error.
-        let secret = json(&get("/api/v1/search?q=&access=secret", t).2);
+        let secret = answer(
+            "SearchResults",
+            &get("/api/v1/search?q=&access=secret", t).2,
+        );
         assert_eq!(secret["total"], if sees(3) { 1 } else { 0 });
         for (level, id) in ids.iter().enumerate() {
             let (status, _, body) = get(&format!("/api/v1/records/{id}"), t);
@@ -1638,7 +1649,7 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             };
             assert_eq!(evidence, expected, "{role} {clearance} evidence");
         }
-        let fonds = json(&get("/api/v1/fonds", t).2);
+        let fonds = answer("FondList", &get("/api/v1/fonds", t).2);
         let listed: Vec<&str> = fonds["fonds"]
             .as_array()
             .unwrap()
@@ -1652,9 +1663,17 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
             );
             let passport = get(&format!("/api/v1/fonds/TJ-CSA/F-6{level}"), t);
             assert_eq!(passport.0, if sees(level) { 200 } else { 404 });
+            answer(
+                if sees(level) {
+                    "FondPassport"
+                } else {
+                    "Problem"
+                },
+                &passport.2,
+            );
         }
         if sees(1) {
-            let record = json(&get(&format!("/api/v1/records/{writ_id}"), t).2);
+            let record = answer("Record", &get(&format!("/api/v1/records/{writ_id}"), t).2);
             let debtor = &record["manifest"]["fields"]["debtor"];
             if sees(2) {
                 assert_eq!(debtor, &writ["manifest"]["fields"]["debtor"]);
@@ -1665,8 +1684,12 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
     }
     // Verify an upload: the master of a record the caller may not see is not found.
     let master = std::fs::read(fixtures().join("batch/F-7/O-1/D-2/0001.jpg")).unwrap();
-    let verified =
-        |token: &str| json(&http(&addr, "POST", "/api/v1/verify", Some(token), &master).2);
+    let verified = |token: &str| {
+        answer(
+            "FileVerification",
+            &http(&addr, "POST", "/api/v1/verify", Some(token), &master).2,
+        )
+    };
     audited += 2;
     // An upload over the limit is refused from its declared length, unread.
     let too_large = {

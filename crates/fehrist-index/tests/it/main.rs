@@ -430,7 +430,7 @@ fn a_replaced_version_is_found_only_when_every_version_is_asked_for() {
         ..first.clone()
     };
     index
-        .replace_record(&first.record_id, &[first.clone()])
+        .replace_record(&first.record_id, std::slice::from_ref(&first))
         .unwrap();
     index.commit().unwrap();
     assert!(!index.is_replaced(&first.record_id).unwrap());

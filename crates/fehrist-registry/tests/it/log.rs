@@ -182,11 +182,14 @@ async fn an_append_interrupted_at_any_step_recovers_without_loss_or_duplicates()
     }
     f.registry.sequence().await.unwrap();
 
-    // Stopped after writing tiles, before the checkpoint swap: stale tiles beyond the
-    // checkpoint are rewritten by the next append.
+    // Stopped after staging tiles, before the checkpoint swap: the staged tiles no
+    // checkpoint covers are dropped by the next append, never published.
     ids.push(register(&f, 4).await);
-    std::fs::write(f.store_dir.join("log/tile/0/000.p/4"), [7u8; 128]).unwrap();
-    std::fs::write(f.store_dir.join("log/tile/entries/000.p/4"), b"junk").unwrap();
+    let staged = f.store_dir.join("log/staged/4/tile");
+    std::fs::create_dir_all(staged.join("0/000.p")).unwrap();
+    std::fs::create_dir_all(staged.join("entries/000.p")).unwrap();
+    std::fs::write(staged.join("0/000.p/4"), [7u8; 128]).unwrap();
+    std::fs::write(staged.join("entries/000.p/4"), b"junk").unwrap();
     let sequenced = f.registry.sequence().await.unwrap();
     assert_eq!((sequenced.appended, sequenced.size), (1, 4));
 
