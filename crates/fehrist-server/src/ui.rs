@@ -119,6 +119,16 @@ impl Lang {
             ),
             "pdf" => ("PDF-и ҷустуҷӯшаванда", "PDF с текстом", "Searchable PDF"),
             "next" => ("Саҳифаи навбатӣ", "Следующая страница", "Next page"),
+            "version" => ("Нусхаи", "Версия", "Version"),
+            "of" => ("аз", "из", "of"),
+            "current" => ("ҷорӣ", "текущая", "current"),
+            "edited" => ("Ислоҳ кард", "Исправил", "Edited by"),
+            "rescanned" => ("Аз нав скан шуд", "Пересканировано", "Re-scanned"),
+            "newer" => (
+                "Нусхаи ҷорӣ дигар аст",
+                "Текущая версия другая",
+                "The current version is another",
+            ),
             _ => ("?", "?", "?"),
         };
         match self {
@@ -153,7 +163,7 @@ header a{color:#fff}main{padding:1em 1.2em;max-width:80em}form.search input[type
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
-.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}";
+.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     let switch: String = [Lang::Tg, Lang::Ru, Lang::En]
@@ -439,6 +449,56 @@ fn fields_table(manifest: &Manifest, caller: &Caller) -> String {
     table
 }
 
+/// Which version of its file a record is, how it came to be, and the current one.
+fn version_line(lang: Lang, shown: &fehrist_service::wire::RecordAnswer) -> String {
+    let manifest = &shown.manifest;
+    let Some(this) = shown
+        .versions
+        .iter()
+        .find(|v| v.record_id == manifest.record_id)
+    else {
+        return String::new();
+    };
+    let mut line = format!(
+        "<p class=\"version\">{} {} {} {}",
+        lang.t("version"),
+        this.number,
+        lang.t("of"),
+        shown.versions.len()
+    );
+    if shown.current {
+        let _ = write!(line, " ({})", lang.t("current"));
+    }
+    if let Some(edit) = &manifest.edit {
+        let _ = write!(
+            line,
+            " · {} {}, {}: {}",
+            lang.t("edited"),
+            escape(&edit.editor),
+            escape(&edit.edited_at),
+            escape(&edit.reason)
+        );
+    } else if manifest.previous.is_some() {
+        let _ = write!(
+            line,
+            " · {} {}",
+            lang.t("rescanned"),
+            escape(&manifest.registered_at)
+        );
+    }
+    if let Some(current) = shown.versions.first().filter(|_| !shown.current) {
+        let _ = write!(
+            line,
+            " · <a href=\"/ui/records/{}?lang={}\">{}</a>",
+            current.record_id,
+            lang.code(),
+            lang.t("newer")
+        );
+    }
+    line.push_str("</p>");
+    line
+}
+
 pub(crate) async fn record(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -454,6 +514,9 @@ pub(crate) async fn record(
         .page_texts(manifest)
         .await
         .map_err(|e| Problem::internal(&e))?;
+    let shown = fehrist_service::show(&state.registry, &caller, &record)
+        .await
+        .map_err(crate::api::problem)?;
     let passport = &manifest.passport;
     let fond = passport.ref_code.fond_code();
     let mut body = format!(
@@ -469,6 +532,7 @@ pub(crate) async fn record(
         manifest.record_id,
         lang.t("pdf"),
     );
+    body.push_str(&version_line(lang, &shown));
     if !manifest.fields.is_empty() {
         let _ = write!(
             body,

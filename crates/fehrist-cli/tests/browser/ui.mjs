@@ -42,6 +42,8 @@ try {
   const width = await image.evaluate((img) => img.naturalWidth);
   check(width > 1000, `page image width ${width}`);
   check((await page.locator('section.sheet pre').first().innerText()).length > 50, 'page text beside it');
+  const version = await page.locator('p.version').innerText();
+  check(/^Version \d+ of \d+ \(current\)/.test(version), `version line: ${version}`);
 
   for (const [lang, label] of [['tg', 'Ҷустуҷӯ'], ['ru', 'Поиск'], ['en', 'Search']]) {
     await page.goto(`${base}/ui/search?lang=${lang}`);
