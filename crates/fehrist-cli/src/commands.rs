@@ -7,15 +7,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use fehrist_index::SearchRequest;
-use fehrist_model::{AccessLevel, RecordId};
+use fehrist_model::AccessLevel;
 use fehrist_ocr::Tesseract;
 use fehrist_pipeline::{BatchSettings, Concurrency, InputProblem, Progress, now_rfc3339};
-use fehrist_registry::{RecordCheck, Registry, RegistryError, StoredRecord};
+use fehrist_registry::{Registry, RegistryError, StoredRecord};
 use fehrist_registry::{error_chain as chain, load_or_create_station_key};
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
-use fehrist_service::IngestRequest;
-use fehrist_service::wire::IngestOutcome;
+use fehrist_service::wire::{IngestOutcome, RecordVerdict};
+use fehrist_service::{IngestRequest, ServiceError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -770,14 +770,17 @@ pub struct EvidenceArgs {
 
 pub async fn evidence(paths: &Paths, args: EvidenceArgs) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
-    let (records, _) = resolve(&registry, &args.record).await?;
-    let Some(record) = records.first() else {
-        eprintln!("fehrist: {} is not registered", args.record);
-        return Ok(Answer::No);
-    };
-    let bundle = registry.evidence(&record.manifest.record_id).await?;
-    print(&format!("{}\n", serde_json::to_string_pretty(&bundle)?))?;
-    Ok(Answer::Yes)
+    let caller = crate::audit::caller(fehrist_model::Role::Auditor);
+    match fehrist_service::evidence(&registry, &caller, &args.record, &default_archive()).await {
+        Err(ServiceError::NotRegistered { name }) => {
+            eprintln!("fehrist: {name} is not registered");
+            Ok(Answer::No)
+        }
+        bundle => {
+            print(&format!("{}\n", serde_json::to_string_pretty(&bundle?)?))?;
+            Ok(Answer::Yes)
+        }
+    }
 }
 
 pub async fn checkpoint(paths: &Paths) -> anyhow::Result<Answer> {
@@ -794,44 +797,45 @@ pub async fn checkpoint(paths: &Paths) -> anyhow::Result<Answer> {
     }
 }
 
-fn check_json(check: &RecordCheck) -> serde_json::Value {
-    json!({
-        "record_id": check.id.as_str(),
-        "ref_code": check.ref_code.as_ref().map(ToString::to_string),
-        "intact": check.is_intact(),
-        "key_id": check.signature.as_ref().map(|s| s.key_id.as_str()),
-        "key_name": check.signature.as_ref().map(|s| s.key_name.as_str()),
-        "objects_checked": check.objects_checked,
-        "log": check.log.map(|(leaf, size)| json!({"leaf_index": leaf, "tree_size": size})),
-        "problems": check.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
-}
-
-fn signer(check: &RecordCheck) -> String {
-    check.signature.as_ref().map_or_else(
-        || "no readable signature".to_owned(),
-        |s| format!("signed by key {} ({})", s.key_id, s.key_name),
-    )
-}
-
-fn describe(check: &RecordCheck) -> String {
+fn describe(check: &RecordVerdict) -> String {
     let code = check
         .ref_code
         .as_ref()
         .map_or_else(String::new, |c| format!(" ({c})"));
-    if check.is_intact() {
+    let version = match (check.version, check.versions, &check.current) {
+        (Some(n), Some(of), Some(current)) if *current == check.record_id => {
+            format!(", version {n} of {of} (current)")
+        }
+        (Some(n), Some(of), Some(current)) => {
+            format!(", version {n} of {of} (current is {current})")
+        }
+        _ => String::new(),
+    };
+    if check.unchanged {
         let log = check.log.map_or_else(
             || "not yet in the transparency log".to_owned(),
-            |(leaf, size)| format!("leaf {leaf} of the {size}-leaf transparency log"),
+            |at| {
+                format!(
+                    "leaf {} of the {}-leaf transparency log",
+                    at.leaf_index, at.tree_size
+                )
+            },
+        );
+        let signer = check.key_id.as_ref().map_or_else(
+            || "no readable signature".to_owned(),
+            |id| {
+                format!(
+                    "signed by key {id} ({})",
+                    check.key_name.as_deref().unwrap_or("")
+                )
+            },
         );
         format!(
-            "intact: record {}{code}, {} stored objects re-hashed, {}, {log}\n",
-            check.id,
-            check.objects_checked,
-            signer(check)
+            "intact: record {}{code}{version}, {} stored objects re-hashed, {signer}, {log}\n",
+            check.record_id, check.objects_checked,
         )
     } else {
-        let mut text = format!("FAILED: record {}{code}:\n", check.id);
+        let mut text = format!("FAILED: record {}{code}{version}:\n", check.record_id);
         for problem in &check.problems {
             text.push_str(&format!("  {problem}\n"));
         }
@@ -922,38 +926,17 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
     }
 
     let registry = paths.open_registry().await?;
-    // A record id goes to the checker as it is: its manifest may be too damaged to read.
-    let ids: Vec<RecordId> = match target.parse::<RecordId>() {
-        Ok(id) => vec![id],
-        Err(_) => resolve(&registry, &target)
-            .await?
-            .0
-            .into_iter()
-            .map(|record| record.manifest.record_id)
-            .collect(),
-    };
-    let mut checks = Vec::new();
-    for id in &ids {
-        match registry.verify_record(id).await {
-            Ok(check) => checks.push(check),
-            Err(RegistryError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if checks.is_empty() {
-        if json {
-            print_json(&json!({"target": target, "registered": false}))?;
-        } else {
-            print(&format!("not registered: {}\n", target))?;
-        }
-        return Ok(Answer::No);
-    }
+    let caller = crate::audit::caller(fehrist_model::Role::Auditor);
+    let checked =
+        fehrist_service::verify_record(&registry, &caller, &target, &default_archive()).await?;
     if json {
-        print_json(&json!(checks.iter().map(check_json).collect::<Vec<_>>()))?;
+        print_json(&checked)?;
+    } else if !checked.registered {
+        print(&format!("not registered: {target}\n"))?;
     } else {
-        print(&checks.iter().map(describe).collect::<String>())?;
+        print(&checked.records.iter().map(describe).collect::<String>())?;
     }
-    Ok(if checks.iter().all(RecordCheck::is_intact) {
+    Ok(if checked.unchanged {
         Answer::Yes
     } else {
         Answer::No

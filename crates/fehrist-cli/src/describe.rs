@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
-use fehrist_model::{FondDeclaration, fond_passport, kpis};
-use fehrist_pipeline::now_rfc3339;
+use fehrist_model::{FondDeclaration, Role};
 use fehrist_schema::Schema;
+use fehrist_service::{ServiceError, now_rfc3339};
 
 use crate::output::{print, print_json};
 use crate::station::{OpenRegistry as _, Paths};
@@ -60,8 +60,22 @@ pub async fn passport(paths: &Paths, args: PassportArgs, json: bool) -> anyhow::
     };
     let declarations = read_declarations(args.fonds.as_deref())?;
     let registry = paths.open_registry().await?;
-    let manifests = registry.manifests().await?;
-    let passport = fond_passport(&fond, &manifests, declarations.get(&fond), &now_rfc3339());
+    let caller = crate::audit::caller(Role::Reader);
+    let passport = match fehrist_service::fond_passport(
+        &registry,
+        &caller,
+        &fond,
+        declarations.get(&fond),
+        &now_rfc3339(),
+    )
+    .await
+    {
+        Err(ServiceError::NotRegistered { .. }) => {
+            eprintln!("fehrist: fond {fond} has no registered file");
+            return Ok(Answer::No);
+        }
+        other => other?,
+    };
     let document = serde_json::to_value(&passport)?;
     fehrist_schema::validate(Schema::FondPassport, &document).context("the computed passport")?;
     if let Some(path) = &args.html {
@@ -110,11 +124,7 @@ pub async fn passport(paths: &Paths, args: PassportArgs, json: bool) -> anyhow::
         }
         print(&text)?;
     }
-    Ok(if passport.files > 0 {
-        Answer::Yes
-    } else {
-        Answer::No
-    })
+    Ok(Answer::Yes)
 }
 
 #[derive(Debug, Args)]
@@ -130,9 +140,8 @@ pub struct ReportArgs {
 pub async fn report(paths: &Paths, args: ReportArgs, json: bool) -> anyhow::Result<Answer> {
     let declarations = read_declarations(args.fonds.as_deref())?;
     let registry = paths.open_registry().await?;
-    let manifests = registry.manifests().await?;
-    let quarantine = registry.quarantined().await?;
-    let kpis = kpis(&manifests, &quarantine, &declarations, &now_rfc3339());
+    let caller = crate::audit::caller(Role::Admin);
+    let kpis = fehrist_service::report(&registry, &caller, &declarations, &now_rfc3339()).await?;
     if let Some(path) = &args.html {
         write_page(path, &html::report_page(&kpis))?;
     }

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fehrist_index::SearchRequest;
-use fehrist_model::{AccessLevel, Manifest, Role};
+use fehrist_model::{AccessLevel, Manifest};
 use fehrist_registry::RegistryError;
 use fehrist_service::{ServiceError, now_rfc3339};
 use fehrist_store::LogName;
@@ -136,6 +136,10 @@ pub(crate) fn problem(error: ServiceError) -> Problem {
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
         }
         ServiceError::Query { .. } => bad_request(error.to_string()),
+        ServiceError::Registry(RegistryError::NotSequenced { .. }) => Problem::new(
+            StatusCode::CONFLICT,
+            "the record is not in the transparency log yet",
+        ),
         other => internal(other),
     }
 }
@@ -385,16 +389,14 @@ async fn evidence(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Answer {
-    caller.need(Role::Auditor).map_err(problem)?;
-    let record = visible_record(&state, &caller, &id).await?;
-    match state.registry.evidence(&record.manifest.record_id).await {
-        Ok(bundle) => Ok(axum::Json(bundle).into_response()),
-        Err(RegistryError::NotSequenced { .. }) => Err(Problem::new(
-            StatusCode::CONFLICT,
-            "the record is not in the transparency log yet",
-        )),
-        Err(e) => Err(internal(e)),
+    // An id names one record; only ids are routed here.
+    if id.parse::<fehrist_model::RecordId>().is_err() {
+        return Err(Problem::not_found());
     }
+    let bundle = fehrist_service::evidence(&state.registry, &caller, &id, "")
+        .await
+        .map_err(problem)?;
+    Ok(axum::Json(bundle).into_response())
 }
 
 async fn fonds(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Answer {

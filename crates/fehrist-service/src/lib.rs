@@ -1,8 +1,9 @@
 //! The registry's use cases, one function each, and the wire types every face sends.
 //!
 //! The command line, the JSON API and the web pages only parse input and render what
-//! these functions return: [`search`], [`show`], [`verify_file`], [`edit`], [`ingest`],
-//! [`record_pdf`], [`page_image`], [`fonds`] and [`fond_passport`]. Each takes its
+//! these functions return: [`search`], [`show`], [`verify_file`], [`verify_record`],
+//! [`evidence`], [`edit`], [`ingest`], [`record_pdf`], [`page_image`], [`fonds`],
+//! [`fond_passport`] and [`report`]. Each takes its
 //! typed input, the [`Caller`] (whose clearance decides what exists for it and which
 //! fields it may read) and, where it records a time, the time as RFC 3339. The types
 //! of [`wire`] are the CLI's `--json`, the API's bodies and the OpenAPI components.
@@ -32,10 +33,11 @@ pub use ingest::{IngestRequest, ingest};
 pub use open::{Opening, Paths, hostname};
 pub use publish::{PublishError, record_pdf};
 pub use records::{
-    Named, fond_passport, fonds, page_image, resolve, show, visible_manifests, visible_record,
+    Named, fond_passport, fonds, page_image, report, resolve, show, visible_manifests,
+    visible_record,
 };
 pub use search::{MAX_LIMIT, MAX_OFFSET, parse_sort, search};
-pub use verify::verify_file;
+pub use verify::{evidence, verify_file, verify_record};
 
 pub use fehrist_pipeline::now_rfc3339;
 

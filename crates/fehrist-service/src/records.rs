@@ -203,3 +203,16 @@ pub async fn page_image(
         }
     }
 }
+
+/// Digitization KPIs over the current versions the caller may see, and the
+/// quarantine, with the backlog against the fonds' declared extents.
+pub async fn report(
+    registry: &Registry,
+    caller: &Caller,
+    declared: &std::collections::BTreeMap<String, FondDeclaration>,
+    now: &str,
+) -> Result<fehrist_model::Kpis, ServiceError> {
+    let manifests = visible_manifests(registry, caller).await?;
+    let quarantine = registry.quarantined().await?;
+    Ok(fehrist_model::kpis(&manifests, &quarantine, declared, now))
+}

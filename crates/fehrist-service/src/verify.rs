@@ -3,7 +3,7 @@
 
 use fehrist_registry::{RecordCheck, Registry, RegistryError};
 
-use crate::wire::{FileMatch, FileVerification, LogPosition};
+use crate::wire::{FileMatch, FileVerification, LogPosition, RecordVerdict, RecordVerification};
 use crate::{Caller, ServiceError};
 
 /// A version holding the scan, and the sheets it is.
@@ -120,4 +120,89 @@ fn file_match(
         }),
         problems,
     }
+}
+
+/// Re-checks every stored object, the signature and the log entry of a record named by
+/// id (checked as it is, since its manifest may be too damaged to read) or of every
+/// version of a file named by reference code, newest first.
+pub async fn verify_record(
+    registry: &Registry,
+    caller: &Caller,
+    name: &str,
+    archive: &str,
+) -> Result<RecordVerification, ServiceError> {
+    let ids: Vec<fehrist_model::RecordId> = match name.parse() {
+        Ok(id) => vec![id],
+        Err(_) => crate::resolve(registry, caller, name, archive)
+            .await?
+            .records
+            .into_iter()
+            .map(|record| record.manifest.record_id)
+            .collect(),
+    };
+    let mut records = Vec::new();
+    for id in &ids {
+        let check = match registry.verify_record(id).await {
+            Ok(check) => check,
+            Err(RegistryError::NotFound { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        // A record the caller may not see is absent; one whose manifest cannot be
+        // read is reported, failing.
+        let mut version = None;
+        if let Some(code) = &check.ref_code {
+            match registry.load(id).await {
+                Ok(stored) if !caller.may_see(stored.manifest.access) => continue,
+                _ => {}
+            }
+            let versions = registry.records_with_ref_code(code).await?;
+            if let Some(at) = versions.iter().position(|v| &v.manifest.record_id == id) {
+                version = Some((
+                    versions.len() - at,
+                    versions.len(),
+                    versions[0].manifest.record_id.clone(),
+                ));
+            }
+        }
+        records.push(RecordVerdict {
+            record_id: check.id.clone(),
+            ref_code: check.ref_code.clone(),
+            version: version.as_ref().map(|v| v.0),
+            versions: version.as_ref().map(|v| v.1),
+            current: version.map(|v| v.2),
+            unchanged: check.is_intact(),
+            key_id: check.signature.as_ref().map(|s| s.key_id.clone()),
+            key_name: check.signature.as_ref().map(|s| s.key_name.clone()),
+            objects_checked: check.objects_checked,
+            log: check.log.map(|(leaf_index, tree_size)| LogPosition {
+                leaf_index,
+                tree_size,
+            }),
+            problems: check.problems.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(RecordVerification {
+        target: name.to_owned(),
+        registered: !records.is_empty(),
+        unchanged: !records.is_empty() && records.iter().all(|r| r.unchanged),
+        records,
+    })
+}
+
+/// The evidence bundle of a file's current version (or of the record an id names):
+/// everything needed to verify it offline. Auditors only.
+pub async fn evidence(
+    registry: &Registry,
+    caller: &Caller,
+    name: &str,
+    archive: &str,
+) -> Result<fehrist_seal::evidence::EvidenceBundle, ServiceError> {
+    caller.need(fehrist_model::Role::Auditor)?;
+    let named = crate::resolve(registry, caller, name, archive).await?;
+    let Some(record) = named.records.first() else {
+        return Err(ServiceError::NotRegistered {
+            name: name.to_owned(),
+        });
+    };
+    Ok(registry.evidence(&record.manifest.record_id).await?)
 }

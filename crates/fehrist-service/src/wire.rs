@@ -97,6 +97,43 @@ pub struct FileMatch {
     pub problems: Vec<String>,
 }
 
+/// A record (or every version of a file) re-checked: stored objects, signature, log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordVerification {
+    /// The record id or reference code asked about.
+    pub target: String,
+    pub registered: bool,
+    /// Registered, and every record checked passed every check.
+    pub unchanged: bool,
+    /// Newest version first.
+    pub records: Vec<RecordVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordVerdict {
+    pub record_id: RecordId,
+    /// From the manifest, when it could be read.
+    pub ref_code: Option<RefCode>,
+    /// Which version of its file it is (1 = the first scan), of how many, and the
+    /// current one; absent when the manifest cannot be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<RecordId>,
+    pub unchanged: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<KeyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_name: Option<String>,
+    /// Stored objects read and re-hashed (manifest, signature, blobs).
+    pub objects_checked: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogPosition>,
+    pub problems: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogPosition {
     pub leaf_index: u64,

@@ -191,6 +191,36 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
     assert_eq!((file.version, file.versions), (3, 3));
     assert_eq!(file.current, third.record_id);
 
+    // Every version of the file re-checked, newest first, each saying which it is.
+    let checked =
+        fehrist_service::verify_record(&registry, &reader, "TJ-CSA/F-70/O-1/D-1", "TJ-CSA")
+            .await
+            .unwrap();
+    assert!(checked.unchanged, "{checked:?}");
+    let numbers: Vec<Option<usize>> = checked.records.iter().map(|r| r.version).collect();
+    assert_eq!(numbers, [Some(3), Some(2), Some(1)]);
+    assert!(
+        checked
+            .records
+            .iter()
+            .all(|r| r.current.as_ref() == Some(&third.record_id))
+    );
+
+    // Evidence is the auditors': of the file's current version.
+    let refused = fehrist_service::evidence(&registry, &reader, "TJ-CSA/F-70/O-1/D-1", "TJ-CSA")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ServiceError::Forbidden(Role::Auditor)),
+        "{refused}"
+    );
+    let auditor = Caller::local("auditor", "MoJ", Role::Auditor, "desk");
+    let bundle = fehrist_service::evidence(&registry, &auditor, "TJ-CSA/F-70/O-1/D-1", "TJ-CSA")
+        .await
+        .unwrap();
+    let bundled: fehrist_model::Manifest = serde_json::from_str(&bundle.manifest).unwrap();
+    assert_eq!(bundled.record_id, third.record_id);
+
     // The current version keeps the scan's provenance and says who edited it.
     let current = registry.load(&third.record_id).await.unwrap();
     let shown = fehrist_service::show(&registry, &reader, &current)
