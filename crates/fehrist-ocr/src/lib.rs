@@ -13,6 +13,7 @@
 mod alto;
 mod decode;
 mod engine;
+mod fixed;
 mod language;
 mod preprocess;
 mod quality;
@@ -26,6 +27,7 @@ pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,
     language_of_text, main_language, reading_direction,
 };
+pub use fixed::FixedText;
 pub use language::language_by_words;
 pub use preprocess::{ImageStats, NOISY, UNEVEN, despeckle};
 pub use quality::{character_error_rate, word_error_rate};

@@ -616,6 +616,9 @@ pub async fn serve(
 }
 
 #[cfg(test)]
+mod router_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -39,7 +39,10 @@ pub use records::{
 pub use search::{MAX_LIMIT, MAX_OFFSET, parse_sort, search};
 pub use verify::{evidence, verify_file, verify_record};
 
+/// What an ingest is given, for faces that depend on the service alone.
+pub use fehrist_ocr::{FixedText, OcrEngine};
 pub use fehrist_pipeline::now_rfc3339;
+pub use fehrist_pipeline::{BatchSettings, Concurrency, NoProgress, Progress};
 
 /// Why a use case could not answer.
 #[derive(Debug, thiserror::Error)]

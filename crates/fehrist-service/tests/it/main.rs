@@ -1,74 +1,15 @@
-//! The use cases end to end over a real store and index on disk, with a fake OCR
-//! engine: no libtesseract needed.
+//! The use cases end to end over a real store and index on disk, with an OCR engine
+//! that reads a fixed text: no Tesseract needed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use fehrist_model::{AccessLevel, FieldValue, Preprocessing, Role, VersionOrigin, Word};
-use fehrist_ocr::{Binarization, OcrEngine, OcrError, PageReader, PageText, TextBlock, TextLine};
-use fehrist_pipeline::{BatchSettings, Concurrency, NoProgress};
+use fehrist_model::{AccessLevel, FieldValue, Role, VersionOrigin};
 use fehrist_service::{
-    Caller, EditRequest, IngestRequest, Opening, Paths, ServiceError, wire::IngestOutcome,
+    BatchSettings, Caller, Concurrency, EditRequest, FixedText, IngestRequest, NoProgress, Opening,
+    Paths, ServiceError, wire::IngestOutcome,
 };
-
-/// Reads every page as the same two words.
-struct FakeEngine;
-
-struct FakeReader;
-
-impl OcrEngine for FakeEngine {
-    fn name(&self) -> &str {
-        "fake"
-    }
-    fn version(&self) -> String {
-        "1".to_owned()
-    }
-    fn page_segmentation(&self) -> &str {
-        "auto"
-    }
-    fn reader(&self, _languages: &str) -> Result<Box<dyn PageReader>, OcrError> {
-        Ok(Box::new(FakeReader))
-    }
-}
-
-impl PageReader for FakeReader {
-    fn read(&mut self, page: &image::GrayImage, dpi: Option<u32>) -> Result<PageText, OcrError> {
-        let word = |text: &str, left: u32| Word {
-            text: text.to_owned(),
-            confidence: 95.0,
-            bbox: [left, 10, left + 80, 40],
-            language: "tgk".to_owned(),
-            line: Some(0),
-        };
-        Ok(PageText {
-            text: "Қарори алимент".to_owned(),
-            words: vec![word("Қарори", 10), word("алимент", 100)],
-            blocks: vec![TextBlock {
-                bbox: [10, 10, 180, 40],
-                lines: vec![TextLine {
-                    bbox: [10, 10, 180, 40],
-                    words: 0..2,
-                }],
-            }],
-            mean_confidence: 95,
-            language: "tgk".to_owned(),
-            width: page.width(),
-            height: page.height(),
-            binarization: Binarization::Otsu,
-            preprocessing: Preprocessing {
-                dpi: dpi.unwrap_or(300),
-                dpi_assumed: dpi.is_none(),
-                rotation: 0,
-                skew: 0.0,
-                despeckled: false,
-                scale: None,
-                language_found: None,
-            },
-            from_text_layer: false,
-        })
-    }
-}
 
 fn batch(dir: &Path) -> std::path::PathBuf {
     let batch = dir.join("batch");
@@ -115,7 +56,7 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
         archive: "TJ-CSA".to_owned(),
         station: "host".to_owned(),
         concurrency: Concurrency::with_workers(1),
-        engine: Arc::new(FakeEngine),
+        engine: Arc::new(FixedText::new("Қарори алимент", "tgk")),
     };
     let ingested = fehrist_service::ingest(
         &paths,

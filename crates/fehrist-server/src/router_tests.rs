@@ -1,0 +1,242 @@
+//! The service in-process, through its router: no socket and no Tesseract (the record
+//! is read by an engine of fixed text). Every answer is checked against its OpenAPI
+//! component; the socket, real OCR and the browser stay in the end-to-end tests.
+
+use std::net::SocketAddr;
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use fehrist_model::{AccessLevel, Role};
+use fehrist_service::{
+    BatchSettings, Caller, Concurrency, FixedText, IngestRequest, NoProgress, Opening, Paths,
+};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+use super::*;
+
+struct Served {
+    app: Router,
+    events: mpsc::Receiver<AuditEvent>,
+    scan: Vec<u8>,
+    record: String,
+    reader: String,
+    _dir: tempfile::TempDir,
+}
+
+/// One file ingested, a reader token of clearance `open`, and the router over them.
+async fn served() -> Served {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/batch/F-12/O-3/D-45/0001.png");
+    let file = dir.path().join("batch/F-12/O-3/D-45");
+    std::fs::create_dir_all(&file).unwrap();
+    std::fs::copy(&fixture, file.join("0001.png")).unwrap();
+    let paths = Paths::for_store(&format!("file://{}", dir.path().join("store").display()));
+    let quiet = |_: &str| {};
+    let request = IngestRequest {
+        folder: dir.path().join("batch"),
+        flags: BatchSettings {
+            access: Some(AccessLevel::Open),
+            languages: Some("tgk".to_owned()),
+            ..BatchSettings::default()
+        },
+        archive: "TJ-CSA".to_owned(),
+        station: "station".to_owned(),
+        concurrency: Concurrency::with_workers(1),
+        engine: Arc::new(FixedText::new("Бойгонии марказии давлатӣ", "tgk")),
+    };
+    let archivist = Caller::local("archivist", "MoJ", Role::Archivist, "host");
+    let ingested = fehrist_service::ingest(
+        &paths,
+        &archivist,
+        request,
+        &NoProgress,
+        &quiet,
+        &fehrist_service::now_rfc3339,
+    )
+    .await
+    .unwrap();
+    let record = ingested.records[0].record_id.clone().unwrap().to_string();
+    let registry = paths.open(Opening::Existing, &quiet).await.unwrap();
+    let (reader, _) = create_token(
+        registry.store(),
+        "Ministry of Justice",
+        Role::Reader,
+        AccessLevel::Open,
+        "2026-12-02T10:00:00Z",
+    )
+    .await
+    .unwrap();
+    let (sender, events) = mpsc::channel(100);
+    let state = Arc::new(Shared {
+        registry,
+        audit: std::sync::Mutex::new(Some(sender)),
+        tally: audit::Tally::new(AuditLimits::default()),
+        metrics: Metrics::default(),
+        tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
+    });
+    Served {
+        app: router(state),
+        events,
+        scan: std::fs::read(fixture).unwrap(),
+        record,
+        reader,
+        _dir: dir,
+    }
+}
+
+impl Served {
+    async fn ask(&self, method: &str, path: &str, token: Option<&str>, body: Vec<u8>) -> Answered {
+        // Letters beyond ASCII percent-encoded, as a client sends them.
+        let path: String = path
+            .bytes()
+            .map(|b| {
+                if b.is_ascii() {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let mut request = request.body(Body::from(body)).unwrap();
+        let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(client));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answered {
+            status,
+            headers,
+            bytes: bytes.to_vec(),
+        }
+    }
+}
+
+struct Answered {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Answered {
+    /// The body, checked against the OpenAPI component the API says it is.
+    fn as_component(&self, component: &str) -> Value {
+        let value: Value = serde_json::from_slice(&self.bytes).unwrap();
+        if let Err(error) = fehrist_schema::validate_api_answer(component, &value) {
+            panic!("{component}: {error}\n{value}");
+        }
+        value
+    }
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_api_description_and_is_audited() {
+    let mut served = served().await;
+    let reader = served.reader.clone();
+    let token = Some(reader.as_str());
+
+    let refused = served
+        .ask("GET", "/api/v1/search?q=", None, Vec::new())
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    refused.as_component("Problem");
+
+    let found = served
+        .ask("GET", "/api/v1/search?q=давлатӣ", token, Vec::new())
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    let found = found.as_component("SearchResults");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["hits"][0]["sheet"], 1);
+    let newest = served
+        .ask("GET", "/api/v1/search?q=&sort=newest", token, Vec::new())
+        .await;
+    assert_eq!(newest.status, StatusCode::OK);
+    newest.as_component("SearchResults");
+    let old_words = served
+        .ask("GET", "/api/v1/search?sort=date", token, Vec::new())
+        .await;
+    assert_eq!(old_words.status, StatusCode::UNPROCESSABLE_ENTITY);
+    old_words.as_component("Problem");
+
+    let path = format!("/api/v1/records/{}", served.record);
+    let record = served.ask("GET", &path, token, Vec::new()).await;
+    assert_eq!(record.status, StatusCode::OK);
+    let record = record.as_component("Record");
+    assert_eq!(record["versions"][0]["origin"], "scanned");
+    assert_eq!(record["current"], true);
+
+    let fonds = served.ask("GET", "/api/v1/fonds", token, Vec::new()).await;
+    assert_eq!(fonds.as_component("FondList")["fonds"][0]["files"], 1);
+    let fond = served
+        .ask("GET", "/api/v1/fonds/TJ-CSA/F-12", token, Vec::new())
+        .await;
+    fond.as_component("FondPassport");
+    let missing = served
+        .ask("GET", "/api/v1/fonds/TJ-CSA/F-99", token, Vec::new())
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    missing.as_component("Problem");
+
+    let scan = served.scan.clone();
+    let verified = served.ask("POST", "/api/v1/verify", token, scan).await;
+    let verified = verified.as_component("FileVerification");
+    assert_eq!(verified["unchanged"], true);
+    assert_eq!(verified["records"][0]["version"], 1);
+
+    // A reader is not an auditor: no evidence bundle.
+    let evidence = format!("/api/v1/records/{}/evidence", served.record);
+    let forbidden = served.ask("GET", &evidence, token, Vec::new()).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    forbidden.as_component("Problem");
+
+    // The public log: a tile never changes, so caches may keep it.
+    let checkpoint = served.ask("GET", "/log/checkpoint", None, Vec::new()).await;
+    assert_eq!(checkpoint.status, StatusCode::OK);
+    let tile = served
+        .ask("GET", "/log/tile/0/000.p/1", None, Vec::new())
+        .await;
+    assert_eq!(tile.status, StatusCode::OK);
+    assert_eq!(tile.bytes.len(), 32);
+    assert!(
+        tile.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let beyond = served
+        .ask("GET", "/log/tile/0/000.p/2", None, Vec::new())
+        .await;
+    assert_eq!(beyond.status, StatusCode::NOT_FOUND);
+
+    // Every allowed request with a valid token is its own event; the one without a
+    // token and the refused evidence are tallied into the window's count instead.
+    let mut actions = Vec::new();
+    while let Ok(event) = served.events.try_recv() {
+        actions.push(event.action);
+    }
+    assert_eq!(
+        actions,
+        [
+            "search",
+            "search",
+            "search",
+            "records",
+            "fonds",
+            "fonds",
+            "fonds",
+            "post-verify",
+        ]
+    );
+}
