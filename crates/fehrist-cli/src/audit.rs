@@ -24,7 +24,8 @@ pub fn caller(role: Role) -> Caller {
 
 /// Appends one event for a command that ran. The first event on a machine makes its
 /// registry key, which signs the audit checkpoints. A command on a registry that does
-/// not exist leaves no event: there is no audit log to write to, and none is made.
+/// not exist, or cannot be reached, leaves no event: there is no audit log to write to
+/// (the command itself has failed saying so), and none is made.
 pub async fn record(
     paths: &Paths,
     action: &str,
@@ -34,7 +35,9 @@ pub async fn record(
 ) -> anyhow::Result<()> {
     let mut registry = match paths.open(Opening::Existing, &|_| {}).await {
         Ok(registry) => registry,
-        Err(ServiceError::NoRegistry { .. }) => return Ok(()),
+        Err(ServiceError::NoRegistry { .. } | ServiceError::StoreUnreachable { .. }) => {
+            return Ok(());
+        }
         Err(e) => return Err(e.into()),
     };
     paths.ensure_registry_key(&mut registry).await?;

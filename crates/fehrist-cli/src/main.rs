@@ -188,6 +188,9 @@ fn main() -> ExitCode {
             Err(_) => AuditOutcome::Error,
         };
         if let Err(error) = runtime.block_on(audit::record(&paths, action, role, target, outcome)) {
+            if let Err(failed) = &result {
+                eprintln!("fehrist: {failed:#}");
+            }
             eprintln!("fehrist: the action could not be written to the audit log: {error:#}");
             return ExitCode::from(2);
         }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use fehrist_index::SearchIndex;
-use fehrist_registry::{Registry, RegistryError, error_chain, load_or_create_station_key};
+use fehrist_registry::{Registry, RegistryError, load_or_create_station_key};
 use fehrist_seal::StationKey;
 use fehrist_store::{Store, StoreError};
 
@@ -58,9 +58,9 @@ impl Paths {
         opening: Opening,
         notice: &dyn Fn(&str),
     ) -> Result<Registry, ServiceError> {
-        let unreachable = |error: &dyn std::error::Error| ServiceError::StoreUnreachable {
+        let unreachable = |error: &StoreError| ServiceError::StoreUnreachable {
             url: self.store.clone(),
-            reason: error_chain(error),
+            reason: error.brief(),
         };
         let store = match opening {
             Opening::Create => Store::open_or_create(&self.store),

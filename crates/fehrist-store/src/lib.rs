@@ -83,6 +83,43 @@ pub enum StoreError {
     Conflict { path: String },
 }
 
+impl StoreError {
+    /// The error as one line a person can act on: an S3 endpoint that cannot be
+    /// reached, credentials that are missing or refused, a missing bucket; otherwise
+    /// the error and its first cause, without the SDK's retries and repetitions.
+    pub fn brief(&self) -> String {
+        let mut chain = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        let endpoint =
+            std::env::var("AWS_ENDPOINT").unwrap_or_else(|_| "the default AWS endpoint".to_owned());
+        if chain.contains("169.254.169.254") || chain.contains("credential") {
+            "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned()
+        } else if chain.contains("Connection refused")
+            || chain.contains("dns error")
+            || chain.contains("tcp connect error")
+            || chain.contains("timed out")
+        {
+            format!("cannot reach the S3 endpoint {endpoint} (AWS_ENDPOINT)")
+        } else if chain.contains("NoSuchBucket") {
+            "no such bucket on the S3 server".to_owned()
+        } else if chain.contains("403")
+            || chain.contains("AccessDenied")
+            || chain.contains("InvalidAccessKeyId")
+            || chain.contains("SignatureDoesNotMatch")
+        {
+            "the S3 server refused the credentials (check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions)".to_owned()
+        } else {
+            let first = chain.split(" - ").next().unwrap_or(&chain);
+            first.chars().take(300).collect()
+        }
+    }
+}
+
 /// Whether a create-only write stored something new.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -347,5 +384,35 @@ impl Store {
             .try_collect()
             .await
             .map_err(|e| backend(&prefix, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(cause: &str) -> StoreError {
+        StoreError::Backend {
+            path: "keys".to_owned(),
+            source: Box::new(std::io::Error::other(format!(
+                "Error performing GET in 2.3s, after 10 retries - HTTP error: {cause}"
+            ))),
+        }
+    }
+
+    #[test]
+    fn s3_failures_are_one_line_a_person_can_act_on() {
+        let refused = failed("tcp connect error: Connection refused (os error 111)").brief();
+        assert!(
+            refused.starts_with("cannot reach the S3 endpoint"),
+            "{refused}"
+        );
+        let anonymous = failed("PUT http://169.254.169.254/latest/api/token: 403").brief();
+        assert!(anonymous.starts_with("no S3 credentials"), "{anonymous}");
+        let denied = failed("Server returned non-2xx status code: 403 Forbidden").brief();
+        assert!(denied.contains("refused the credentials"), "{denied}");
+        let other = failed("something else entirely").brief();
+        assert!(!other.contains("retries - HTTP"), "{other}");
+        assert!(other.contains("store operation on keys failed"), "{other}");
     }
 }
