@@ -337,6 +337,10 @@ pub struct ShowArgs {
     /// the OCR text invisible over them (`fehrist show ID --pdf > record.pdf`).
     #[arg(long)]
     pdf: bool,
+    /// Every version of the file, newest first: how each came to be and which is
+    /// current.
+    #[arg(long, conflicts_with_all = ["text", "alto", "pdf"])]
+    versions: bool,
     /// With --alto: which page (sheet number; default 1, or the code's /L-n).
     #[arg(long, requires = "alto")]
     page: Option<u32>,
@@ -458,6 +462,14 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
     }
     let caller = crate::audit::caller(fehrist_model::Role::Reader);
     let answer = fehrist_service::show(&registry, &caller, record).await?;
+    if args.versions {
+        if json {
+            print_json(&answer.versions)?;
+        } else {
+            print(&answer.versions.iter().map(version_line).collect::<String>())?;
+        }
+        return Ok(Answer::Yes);
+    }
     if json {
         print_json(&answer)?;
         return Ok(Answer::Yes);
@@ -559,22 +571,30 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         .iter()
         .filter(|v| v.record_id != manifest.record_id)
     {
-        let how = match (other.origin, &other.edited_at) {
-            (fehrist_model::VersionOrigin::Edited, Some(at)) => format!("edited {at}"),
-            (fehrist_model::VersionOrigin::Rescanned, _) => {
-                format!("re-scanned {}", other.registered_at)
-            }
-            _ => format!("scanned {}", other.registered_at),
-        };
-        text.push_str(&format!(
-            "version {}: record {} {how}{}\n",
-            other.number,
-            other.record_id,
-            if other.current { " (current)" } else { "" }
-        ));
+        text.push_str(&version_line(other));
     }
     print(&text)?;
     Ok(Answer::Yes)
+}
+
+/// One version of a file: its number, record, how and when it came to be.
+fn version_line(version: &fehrist_service::wire::Version) -> String {
+    let how = match (version.origin, &version.edited_at) {
+        (fehrist_model::VersionOrigin::Edited, Some(at)) => format!(
+            "edited {at} by {}",
+            version.editor.as_deref().unwrap_or("?")
+        ),
+        (fehrist_model::VersionOrigin::Rescanned, _) => {
+            format!("re-scanned {}", version.registered_at)
+        }
+        _ => format!("scanned {}", version.registered_at),
+    };
+    format!(
+        "version {}: record {} {how}{}\n",
+        version.number,
+        version.record_id,
+        if version.current { " (current)" } else { "" }
+    )
 }
 
 /// What was done to a page before its text was read, as the manifest records it.

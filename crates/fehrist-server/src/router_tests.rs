@@ -24,6 +24,7 @@ struct Served {
     scan: Vec<u8>,
     record: String,
     reader: String,
+    auditor: String,
     _dir: tempfile::TempDir,
 }
 
@@ -71,6 +72,15 @@ async fn served() -> Served {
     )
     .await
     .unwrap();
+    let (auditor, _) = create_token(
+        registry.store(),
+        "Court",
+        Role::Auditor,
+        AccessLevel::Open,
+        "2026-12-02T10:00:00Z",
+    )
+    .await
+    .unwrap();
     let (sender, events) = mpsc::channel(100);
     let state = Arc::new(Shared {
         registry,
@@ -85,6 +95,7 @@ async fn served() -> Served {
         scan: std::fs::read(fixture).unwrap(),
         record,
         reader,
+        auditor,
         _dir: dir,
     }
 }
@@ -146,6 +157,11 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
     let reader = served.reader.clone();
     let token = Some(reader.as_str());
 
+    for probe in ["/api/v1/health", "/api/v1/ready"] {
+        let answer = served.ask("GET", probe, None, Vec::new()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{probe}");
+        answer.as_component("Status");
+    }
     let refused = served
         .ask("GET", "/api/v1/search?q=", None, Vec::new())
         .await;
@@ -201,6 +217,14 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     forbidden.as_component("Problem");
 
+    let auditor = served.auditor.clone();
+    let bundle = served
+        .ask("GET", &evidence, Some(&auditor), Vec::new())
+        .await;
+    assert_eq!(bundle.status, StatusCode::OK);
+    let bundle = bundle.as_component("EvidenceBundle");
+    assert_eq!(bundle["log"]["leaf_index"], 0);
+
     // The public log: a tile never changes, so caches may keep it.
     let checkpoint = served.ask("GET", "/log/checkpoint", None, Vec::new()).await;
     assert_eq!(checkpoint.status, StatusCode::OK);
@@ -237,6 +261,7 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
             "fonds",
             "fonds",
             "post-verify",
+            "records-evidence",
         ]
     );
 }

@@ -1332,6 +1332,15 @@ fn writs_yield_their_fields_and_a_correction_is_a_new_version() {
     assert_eq!(after["manifest"]["previous"], old_id.as_str());
     assert_eq!(after["versions"][1]["record_id"], old_id.as_str());
     assert_eq!(after["versions"][0]["origin"], "edited");
+    let listed = check(&var.run(&["show", d1, "--versions"]), 0);
+    assert!(
+        listed.starts_with("version 2: record ") && listed.contains("by n.karimova (current)"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("version 1: record {old_id} scanned ")),
+        "{listed}"
+    );
     // The same correction again changes nothing, and is refused.
     let again = var.run(&[
         "edit",
