@@ -2,8 +2,8 @@
 
 use clap::Args;
 use fehrist_model::{AuditEvent, AuditOutcome, Role};
+use fehrist_service::wire::{AuditTrailAnswer, IndexedEvent};
 use fehrist_service::{Caller, Opening, ServiceError, now_rfc3339};
-use serde_json::json;
 
 use crate::Answer;
 use crate::output::{print, print_json};
@@ -72,12 +72,18 @@ pub async fn audit(paths: &Paths, args: AuditArgs, json: bool) -> anyhow::Result
         events = events.split_off(events.len().saturating_sub(last));
     }
     if json {
-        print_json(&json!({
-            "size": trail.size,
-            "intact": trail.problems.is_empty(),
-            "problems": trail.problems,
-            "events": events.iter().map(|(i, e)| json!({"index": i, "event": e})).collect::<Vec<_>>(),
-        }))?;
+        print_json(&AuditTrailAnswer {
+            size: trail.size,
+            intact: trail.problems.is_empty(),
+            problems: trail.problems.clone(),
+            events: events
+                .iter()
+                .map(|(index, event)| IndexedEvent {
+                    index: *index,
+                    event: event.clone(),
+                })
+                .collect(),
+        })?;
     } else {
         let mut text = String::new();
         for (index, e) in &events {

@@ -14,10 +14,12 @@ use fehrist_registry::{Registry, RegistryError, StoredRecord};
 use fehrist_registry::{error_chain as chain, load_or_create_station_key};
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
-use fehrist_service::wire::{IngestOutcome, RecordVerdict};
+use fehrist_service::wire::{
+    BundleVerification, IngestOutcome, LogConsistency, LogPosition, RecordProblem, RecordVerdict,
+    Reindexed,
+};
 use fehrist_service::{IngestRequest, ServiceError};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 
 use crate::output::{mark, print, print_json};
 use crate::station::{OpenRegistry as _, Paths, hostname};
@@ -699,17 +701,20 @@ fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyh
     match bundle.verify(file.as_deref(), &trusted) {
         Ok(report) => {
             if json {
-                print_json(&json!({
-                    "verified": true,
-                    "record_id": report.record_id.as_str(),
-                    "ref_code": report.ref_code.to_string(),
-                    "sheets": report.sheets,
-                    "leaf_index": report.leaf_index,
-                    "tree_size": report.tree_size,
-                    "station_key": report.station_key.to_string(),
-                    "log_key": report.log_key.to_string(),
-                    "keys_pinned": report.keys_pinned,
-                }))?;
+                print_json(&BundleVerification {
+                    verified: true,
+                    record_id: Some(report.record_id.clone()),
+                    ref_code: Some(report.ref_code.clone()),
+                    sheets: report.sheets.clone(),
+                    log: Some(LogPosition {
+                        leaf_index: report.leaf_index,
+                        tree_size: report.tree_size,
+                    }),
+                    station_key: Some(report.station_key.to_string()),
+                    log_key: Some(report.log_key.to_string()),
+                    keys_pinned: report.keys_pinned,
+                    reason: None,
+                })?;
             } else {
                 let file = match &args.file {
                     Some(path) => format!(
@@ -744,7 +749,17 @@ fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyh
         }
         Err(error) => {
             if json {
-                print_json(&json!({"verified": false, "reason": chain(&error)}))?;
+                print_json(&BundleVerification {
+                    verified: false,
+                    record_id: None,
+                    ref_code: None,
+                    sheets: Vec::new(),
+                    log: None,
+                    station_key: None,
+                    log_key: None,
+                    keys_pinned: false,
+                    reason: Some(chain(&error)),
+                })?;
             } else {
                 print(&format!("FAILED: {}\n", chain(&error)))?;
             }
@@ -759,9 +774,12 @@ async fn verify_since(paths: &Paths, old: &std::path::Path, json: bool) -> anyho
     match registry.prove_consistency(&note).await {
         Ok(consistency) => {
             if json {
-                print_json(
-                    &json!({"consistent": true, "old_size": consistency.old_size, "size": consistency.size}),
-                )?;
+                print_json(&LogConsistency {
+                    consistent: true,
+                    old_size: Some(consistency.old_size),
+                    size: Some(consistency.size),
+                    reason: None,
+                })?;
             } else {
                 print(&format!(
                     "consistent: the log grew from {} to {} leaves and its first {} are unchanged\n",
@@ -772,7 +790,12 @@ async fn verify_since(paths: &Paths, old: &std::path::Path, json: bool) -> anyho
         }
         Err(error @ RegistryError::Inconsistent { .. }) => {
             if json {
-                print_json(&json!({"consistent": false, "reason": chain(&error)}))?;
+                print_json(&LogConsistency {
+                    consistent: false,
+                    old_size: None,
+                    size: None,
+                    reason: Some(chain(&error)),
+                })?;
             } else {
                 print(&format!("INCONSISTENT: {}\n", chain(&error)))?;
             }
@@ -967,10 +990,16 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
     let (count, failed) = registry.reindex().await?;
     if json {
-        print_json(&json!({
-            "reindexed": count,
-            "failed": failed.iter().map(|(id, e)| json!({"record_id": id.as_str(), "reason": chain(e)})).collect::<Vec<_>>(),
-        }))?;
+        print_json(&Reindexed {
+            reindexed: count,
+            failed: failed
+                .iter()
+                .map(|(id, e)| RecordProblem {
+                    record_id: id.clone(),
+                    reason: chain(e),
+                })
+                .collect(),
+        })?;
     } else {
         print(&format!(
             "reindexed {count} record(s) from {}\n",
@@ -993,7 +1022,7 @@ pub async fn quarantine(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
     let entries = registry.quarantined().await?;
     if json {
-        print_json(&json!(entries))?;
+        print_json(&entries)?;
     } else {
         let mut text = String::new();
         for entry in &entries {
@@ -1034,7 +1063,7 @@ pub async fn replicate(paths: &Paths, args: ReplicateArgs, json: bool) -> anyhow
         .await
         .with_context(|| format!("replication to {} stopped; run it again to resume", args.to))?;
     if json {
-        print_json(&json!(report))?;
+        print_json(&report)?;
     } else {
         print(&format!(
             "replicated {} to {}: {} object(s) copied ({} bytes, {} blob(s) re-hashed), {} already there, {} checkpoint(s) moved\n",

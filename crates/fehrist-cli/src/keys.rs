@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
 use fehrist_registry::load_or_create_station_key;
-use serde_json::json;
+use fehrist_service::wire::{KeyList, LocalKey, PublishedKey};
 
 use crate::Answer;
 use crate::output::{print, print_json};
@@ -126,25 +126,34 @@ async fn list(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
     let mut rows = Vec::new();
     for (role, file) in &local {
         let (key, _) = load_or_create_station_key(file, "unused")?;
-        rows.push((
-            *role,
-            key.id().to_string(),
-            key.verifier().to_string(),
-            file.display().to_string(),
-        ));
+        rows.push(LocalKey {
+            role: (*role).to_owned(),
+            key_id: key.id().clone(),
+            verifier_key: key.verifier().to_string(),
+            file: file.display().to_string(),
+        });
     }
     let registry = paths.open_registry().await?;
     let published = registry.store().list_keys().await?;
     if json {
-        print_json(&json!({
-            "local": rows.iter().map(|(role, id, verifier, file)| json!({"role": role, "key_id": id, "verifier_key": verifier, "file": file})).collect::<Vec<_>>(),
-            "published": published.iter().map(|(id, verifier)| json!({"key_id": id.as_str(), "verifier_key": verifier})).collect::<Vec<_>>(),
-        }))?;
+        print_json(&KeyList {
+            local: rows,
+            published: published
+                .iter()
+                .map(|(key_id, verifier_key)| PublishedKey {
+                    key_id: key_id.clone(),
+                    verifier_key: verifier_key.clone(),
+                })
+                .collect(),
+        })?;
     } else {
         let mut text =
             String::from("this machine (public halves; private keys stay in their 0600 files)\n");
-        for (role, id, verifier, file) in &rows {
-            text.push_str(&format!("  {role:<9}{id}  {verifier}  {file}\n"));
+        for key in &rows {
+            text.push_str(&format!(
+                "  {:<9}{}  {}  {}\n",
+                key.role, key.key_id, key.verifier_key, key.file
+            ));
         }
         text.push_str("published in the store (keys/)\n");
         for (id, verifier) in &published {

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use fehrist_model::{AccessLevel, Role};
 use fehrist_pipeline::now_rfc3339;
-use serde_json::json;
+use fehrist_service::wire::{TokenMade, TokenSummary};
 
 use crate::Answer;
 use crate::output::{print, print_json};
@@ -77,6 +77,18 @@ pub enum TokensCommand {
     Revoke { id: String },
 }
 
+/// A token's record as listed: never its secret.
+fn summary(token: &fehrist_model::ApiToken, revoked: bool) -> TokenSummary {
+    TokenSummary {
+        id: token.id.clone(),
+        agency: token.agency.clone(),
+        role: token.role,
+        clearance: token.clearance,
+        created_at: token.created_at.clone(),
+        revoked,
+    }
+}
+
 pub async fn tokens(paths: &Paths, command: TokensCommand, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
     let store = registry.store();
@@ -90,10 +102,10 @@ pub async fn tokens(paths: &Paths, command: TokensCommand, json: bool) -> anyhow
                 fehrist_server::create_token(store, &agency, role, clearance, &now_rfc3339())
                     .await?;
             if json {
-                print_json(
-                    &json!({"token": token, "id": record.id, "agency": record.agency,
-                    "role": record.role, "clearance": record.clearance}),
-                )?;
+                print_json(&TokenMade {
+                    token,
+                    summary: summary(&record, false),
+                })?;
             } else {
                 eprintln!(
                     "fehrist: token {} for {agency} ({role}, clearance {clearance}); it is shown only now",
@@ -106,10 +118,11 @@ pub async fn tokens(paths: &Paths, command: TokensCommand, json: bool) -> anyhow
         TokensCommand::List => {
             let tokens = fehrist_server::list_tokens(store).await?;
             if json {
-                print_json(&json!(tokens.iter().map(|(t, revoked)| json!({
-                    "id": t.id, "agency": t.agency, "role": t.role, "clearance": t.clearance,
-                    "created_at": t.created_at, "revoked": revoked,
-                })).collect::<Vec<_>>()))?;
+                let listed: Vec<TokenSummary> = tokens
+                    .iter()
+                    .map(|(t, revoked)| summary(t, *revoked))
+                    .collect();
+                print_json(&listed)?;
             } else {
                 let mut text = String::new();
                 for (t, revoked) in &tokens {

@@ -207,3 +207,110 @@ pub struct FondSummary {
     pub files: u64,
     pub sheets: u64,
 }
+
+/// An evidence bundle checked offline, against a file and trusted keys if given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleVerification {
+    pub verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<RecordId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_code: Option<RefCode>,
+    /// The sheets the given file is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogPosition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key: Option<String>,
+    /// Both keys were among the keys the caller said to trust.
+    pub keys_pinned: bool,
+    /// Why it did not verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Whether the log only grew since an older checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogConsistency {
+    pub consistent: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The search index rebuilt from the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reindexed {
+    pub reindexed: usize,
+    /// Records that could not be read back, and why.
+    pub failed: Vec<RecordProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordProblem {
+    pub record_id: RecordId,
+    pub reason: String,
+}
+
+/// The audit trail, checked against its signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditTrailAnswer {
+    pub size: u64,
+    pub intact: bool,
+    pub problems: Vec<String>,
+    pub events: Vec<IndexedEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexedEvent {
+    pub index: u64,
+    pub event: fehrist_model::AuditEvent,
+}
+
+/// This machine's signing keys (public halves) and the keys published in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub local: Vec<LocalKey>,
+    pub published: Vec<PublishedKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalKey {
+    /// `station`, `registry`, or `retired`.
+    pub role: String,
+    pub key_id: KeyId,
+    pub verifier_key: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedKey {
+    pub key_id: KeyId,
+    pub verifier_key: String,
+}
+
+/// An API token as made: the bearer string is shown only this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenMade {
+    pub token: String,
+    #[serde(flatten)]
+    pub summary: TokenSummary,
+}
+
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSummary {
+    pub id: String,
+    pub agency: String,
+    pub role: fehrist_model::Role,
+    pub clearance: fehrist_model::AccessLevel,
+    pub created_at: String,
+    #[serde(default)]
+    pub revoked: bool,
+}
