@@ -9,15 +9,15 @@ use clap::Args;
 use fehrist_index::SearchRequest;
 use fehrist_model::AccessLevel;
 use fehrist_ocr::Tesseract;
-use fehrist_pipeline::{BatchSettings, Concurrency, InputProblem, Progress, now_rfc3339};
 use fehrist_registry::{Registry, RegistryError, StoredRecord};
 use fehrist_registry::{error_chain as chain, load_or_create_station_key};
+use fehrist_seal::VerifierKey;
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
-use fehrist_seal::{VerifierKey, canonical_json, sign_manifest_bytes};
 use fehrist_service::wire::{
     BundleVerification, IngestOutcome, LogConsistency, LogPosition, RecordProblem, RecordVerdict,
     Reindexed,
 };
+use fehrist_service::{BatchSettings, Concurrency, InputProblem, Progress, now_rfc3339};
 use fehrist_service::{IngestRequest, ServiceError};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -1053,13 +1053,8 @@ pub struct ReplicateArgs {
 
 pub async fn replicate(paths: &Paths, args: ReplicateArgs, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
-    let target = fehrist_store::Store::open_or_create(&args.to)
-        .with_context(|| format!("cannot open the target store {}", args.to))?;
-    anyhow::ensure!(
-        target.url() != registry.store().url(),
-        "the target is the store itself"
-    );
-    let report = fehrist_registry::replicate(registry.store(), &target)
+    let caller = crate::audit::caller(fehrist_model::Role::Admin);
+    let report = fehrist_service::replicate(&registry, &caller, &args.to)
         .await
         .with_context(|| format!("replication to {} stopped; run it again to resume", args.to))?;
     if json {
@@ -1090,12 +1085,12 @@ pub struct FixityArgs {
 pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
     let bar = progress_bar("records", json);
-    let report = registry
-        .fixity(now_rfc3339, |_, total| {
-            bar.set_length(total as u64);
-            bar.inc(1);
-        })
-        .await?;
+    let caller = crate::audit::caller(fehrist_model::Role::Auditor);
+    let report = fehrist_service::fixity(&registry, &caller, now_rfc3339, |total| {
+        bar.set_length(total as u64);
+        bar.inc(1);
+    })
+    .await?;
     bar.finish_and_clear();
     if let Some(path) = &args.report {
         let key_file = [&paths.registry_key, &paths.station_key]
@@ -1103,15 +1098,14 @@ pub async fn fixity(paths: &Paths, args: FixityArgs, json: bool) -> anyhow::Resu
             .find(|file| file.exists())
             .context("no signing key on this machine to sign the report with")?;
         let (key, _) = load_or_create_station_key(key_file, "unused")?;
-        let bytes = canonical_json("fixity report", &report)?;
-        let signature = sign_manifest_bytes(&bytes, &key);
+        let (bytes, signature) = fehrist_service::signed_report(&report, &key)?;
         std::fs::write(path, &bytes).with_context(|| format!("writing {}", shown(path)))?;
         let sig_path = PathBuf::from(format!("{}.sig", path.display()));
-        std::fs::write(&sig_path, serde_json::to_vec(&signature)?)
+        std::fs::write(&sig_path, signature)
             .with_context(|| format!("writing {}", shown(&sig_path)))?;
     }
     if json {
-        print_json(&serde_json::to_value(&report)?)?;
+        print_json(&report)?;
     } else {
         let mut text = format!(
             "fixity: {} record(s), {} stored objects re-read and re-hashed; {} damaged, {} missing\n",

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 use fehrist_model::{AccessLevel, Role};
-use fehrist_pipeline::now_rfc3339;
+use fehrist_service::now_rfc3339;
 use fehrist_service::wire::{TokenMade, TokenSummary};
 
 use crate::Answer;

@@ -3,7 +3,7 @@
 //! The command line, the JSON API and the web pages only parse input and render what
 //! these functions return: [`search`], [`show`], [`verify_file`], [`verify_record`],
 //! [`evidence`], [`edit`], [`ingest`], [`record_pdf`], [`page_image`], [`fonds`],
-//! [`fond_passport`] and [`report`]. Each takes its
+//! [`fond_passport`], [`report`], [`fixity`] and [`replicate`]. Each takes its
 //! typed input, the [`Caller`] (whose clearance decides what exists for it and which
 //! fields it may read) and, where it records a time, the time as RFC 3339. The types
 //! of [`wire`] are the CLI's `--json`, the API's bodies and the OpenAPI components.
@@ -19,6 +19,7 @@ mod access;
 mod caller;
 mod edit;
 mod ingest;
+mod keep;
 mod open;
 mod publish;
 mod records;
@@ -30,6 +31,7 @@ pub use access::{readable_manifest, visible_levels};
 pub use caller::Caller;
 pub use edit::{EditRequest, edit};
 pub use ingest::{IngestRequest, ingest};
+pub use keep::{fixity, replicate, signed_report};
 pub use open::{Opening, Paths, hostname};
 pub use publish::{PublishError, record_pdf};
 pub use records::{
@@ -42,7 +44,7 @@ pub use verify::{evidence, verify_file, verify_record};
 /// What an ingest is given, for faces that depend on the service alone.
 pub use fehrist_ocr::{FixedText, OcrEngine};
 pub use fehrist_pipeline::now_rfc3339;
-pub use fehrist_pipeline::{BatchSettings, Concurrency, NoProgress, Progress};
+pub use fehrist_pipeline::{BatchSettings, Concurrency, InputProblem, NoProgress, Progress};
 
 /// Why a use case could not answer.
 #[derive(Debug, thiserror::Error)]
