@@ -37,6 +37,14 @@ pub fn search(
             "limit is 1–{MAX_LIMIT} and offset at most {MAX_OFFSET}"
         )));
     }
+    // Control characters (a bell, a line break) separate words like spaces do.
+    if request.query.chars().any(char::is_control) {
+        request.query = request
+            .query
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+    }
     let mut access = visible_levels(caller);
     if !request.access.is_empty() {
         access.retain(|level| request.access.contains(level));
