@@ -35,7 +35,7 @@ pub(crate) fn public_routes() -> Router<AppState> {
         .route(
             "/ui/login",
             get(|headers: HeaderMap| async move {
-                crate::ui::sign_in_page(crate::ui::Lang::choose(None, &headers))
+                crate::ui::sign_in_page(crate::ui::Lang::choose(None, &headers), &headers)
             })
             .post(crate::ui::sign_in),
         )

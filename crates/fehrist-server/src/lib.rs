@@ -252,7 +252,7 @@ async fn authorize_and_audit(
             response
         }
         None if request.uri().path().starts_with("/ui/") => {
-            ui::sign_in_page(ui::Lang::choose(None, request.headers()))
+            ui::sign_in_page(ui::Lang::choose(None, request.headers()), request.headers())
         }
         None => {
             let mut response = Problem::new(

@@ -101,6 +101,24 @@ async fn served() -> Served {
 }
 
 impl Served {
+    /// A request with the given headers, as a browser or any other client sends it.
+    async fn send(&self, request: Request<Body>) -> Answered {
+        let mut request = request;
+        let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(client));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answered {
+            status,
+            headers,
+            bytes: bytes.to_vec(),
+        }
+    }
+
     async fn ask(&self, method: &str, path: &str, token: Option<&str>, body: Vec<u8>) -> Answered {
         // Letters beyond ASCII percent-encoded, as a client sends them.
         let path: String = path
@@ -117,20 +135,7 @@ impl Served {
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        let mut request = request.body(Body::from(body)).unwrap();
-        let client: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-        request.extensions_mut().insert(ConnectInfo(client));
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Answered {
-            status,
-            headers,
-            bytes: bytes.to_vec(),
-        }
+        self.send(request.body(Body::from(body)).unwrap()).await
     }
 }
 
@@ -279,5 +284,81 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
             "post-verify",
             "records-evidence"
         ]
+    );
+}
+
+/// Signing in takes the form the sign-in page made: its token comes back in the form
+/// and in the page's cookie, which another site can neither read nor set.
+#[tokio::test]
+async fn sign_in_needs_the_form_of_this_site() {
+    let served = served().await;
+    let page = served.ask("GET", "/ui/login", None, Vec::new()).await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    let set = page.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let csrf = set
+        .strip_prefix("fehrist_csrf=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    assert!(String::from_utf8_lossy(&page.bytes).contains(&csrf));
+    assert!(
+        set.contains("SameSite=Strict") && !set.contains("Secure"),
+        "{set}"
+    );
+
+    let post = |form: String, cookie: Option<String>, extra: Option<(&str, &str)>| {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/ui/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
+        request.body(Body::from(form)).unwrap()
+    };
+    let token = served.reader.clone();
+    // A cross-site form: no cookie of ours, or the browser says so.
+    let forged = served
+        .send(post(format!("token={token}&csrf={csrf}"), None, None))
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        !forged
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("fehrist_token=")),
+        "a forged form signed the browser in"
+    );
+    let cross = served
+        .send(post(
+            format!("token={token}&csrf={csrf}"),
+            Some(format!("fehrist_csrf={csrf}")),
+            Some(("sec-fetch-site", "cross-site")),
+        ))
+        .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+
+    // This site's form signs in; behind a TLS proxy the cookie is Secure.
+    let signed = served
+        .send(post(
+            format!("token={token}&csrf={csrf}"),
+            Some(format!("fehrist_csrf={csrf}")),
+            Some(("x-forwarded-proto", "https")),
+        ))
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let kept = signed.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        kept.starts_with("fehrist_token=")
+            && kept.contains("; Secure")
+            && kept.contains("HttpOnly"),
+        "{kept}"
     );
 }

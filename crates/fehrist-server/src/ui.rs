@@ -186,36 +186,106 @@ fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     ))
 }
 
-/// The sign-in page, answered (401) to a browser without a valid token.
-pub(crate) fn sign_in_page(lang: Lang) -> Response {
+/// Whether the browser reached the service over TLS, as the TLS proxy in front of it
+/// says (`X-Forwarded-Proto: https`): its cookies are then `Secure`. A client that
+/// claims it falsely only keeps its own cookies from being sent.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+/// A cookie only this site's pages send, over TLS only when served so.
+fn cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: u32,
+    headers: &HeaderMap,
+) -> header::HeaderValue {
+    let secure = if over_tls(headers) { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+        .parse()
+        .expect("a cookie header")
+}
+
+/// The sign-in page, answered (401) to a browser without a valid token. The form
+/// carries a fresh token that must come back both in the form and in a cookie only
+/// this site can set (double submit), so another site cannot sign a browser in.
+pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
+    let mut random = [0u8; 16];
+    if getrandom::fill(&mut random).is_err() {
+        return Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no randomness for the form",
+        )
+        .into_response();
+    }
+    let csrf: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let body = format!(
         "<h1>{}</h1><form method=\"post\" action=\"/ui/login\"><label>{} \
          <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"> \
          <button type=\"submit\">{}</button></form>",
         lang.t("sign_in"),
         lang.t("token"),
         lang.t("sign_in")
     );
-    (
+    let mut response = (
         StatusCode::UNAUTHORIZED,
         page(lang, lang.t("sign_in"), &body),
     )
-        .into_response()
+        .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("fehrist_csrf", &csrf, "/ui/login", 3600, headers),
+    );
+    response
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SignIn {
     token: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The sign-in form's own token, as the browser's cookie holds it.
+fn csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix("fehrist_csrf="))
 }
 
 /// Keeps the token in a cookie only this site's pages send, then goes to search. Every
 /// attempt is audited, and a client's attempts with no valid token count against its
-/// share of anonymous requests, so tokens cannot be guessed at speed.
+/// share of anonymous requests, so tokens cannot be guessed at speed. A form that did
+/// not come from this site's sign-in page (its token and cookie differ, or the browser
+/// says the post is cross-site) is refused, and counts as a failed attempt.
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<SignIn>,
 ) -> Response {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site");
+    let ours = !form.csrf.is_empty() && csrf_cookie(&headers) == Some(form.csrf.as_str());
+    if cross_site || !ours {
+        if let Err(refused) = state.audit_sign_in(client.ip(), "").await {
+            return refused;
+        }
+        let lang = Lang::choose(None, &headers);
+        let mut refused = sign_in_page(lang, &headers);
+        *refused.status_mut() = StatusCode::FORBIDDEN;
+        return refused;
+    }
     let token: String = form
         .token
         .trim()
@@ -225,11 +295,11 @@ pub(crate) async fn sign_in(
     if let Err(refused) = state.audit_sign_in(client.ip(), &token).await {
         return refused;
     }
-    let cookie = format!("fehrist_token={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800");
     let mut response = Redirect::to("/ui/search").into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie.parse().expect("a cookie header"));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("fehrist_token", &token, "/", 28800, &headers),
+    );
     response
 }
 

@@ -211,9 +211,10 @@ fn sign_in_attempts_are_audited_and_guessing_is_throttled() {
     let (server, addr) = start_server_with(&var, &["--anonymous-per-window", "5"]);
     let mut server = super::hostile_http::RunningServer(server);
     let sign_in = |token: &str| {
-        let body = format!("token={token}");
+        // The form's own token, as the sign-in page sets it in a cookie.
+        let body = format!("token={token}&csrf=0123abcd");
         format!(
-            "POST /ui/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /ui/login HTTP/1.1\r\nHost: x\r\nCookie: fehrist_csrf=0123abcd\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )
     };
