@@ -53,7 +53,14 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
             _ = terminate.recv() => {}
         }
     };
-    fehrist_server::serve(registry, listener, args.limits(), shutdown).await?;
+    fehrist_server::serve(
+        registry,
+        listener,
+        args.limits(),
+        fehrist_server::ConnectionLimits::default(),
+        shutdown,
+    )
+    .await?;
     eprintln!("fehrist: stopped; every request's audit event is written");
     Ok(Answer::Yes)
 }

@@ -10,6 +10,7 @@
 
 mod api;
 mod audit;
+mod connections;
 pub mod html;
 mod tokens;
 mod ui;
@@ -29,6 +30,7 @@ use fehrist_registry::Registry;
 use tokio::sync::mpsc;
 
 pub use audit::AuditLimits;
+pub use connections::ConnectionLimits;
 pub use tokens::{check_token, create_token, list_tokens, revoke_token};
 
 /// The OpenAPI 3 description of the API, as kept in the repository.
@@ -527,7 +529,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, request_timeout: Duration) -> Router {
     let audited = api::routes().layer(axum::middleware::from_fn_with_state(
         Arc::clone(&state),
         authorize_and_audit,
@@ -538,6 +540,9 @@ fn router(state: AppState) -> Router {
         // Extractors (the sign-in form) take this much; verify reads its upload itself,
         // up to MAX_UPLOAD_BYTES.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            connections::within(request_timeout, request, next)
+        }))
         .layer(axum::middleware::map_response(problem_bodies))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
@@ -550,11 +555,9 @@ pub async fn serve(
     registry: Registry,
     listener: tokio::net::TcpListener,
     limits: AuditLimits,
+    connections: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let addr = listener
-        .local_addr()
-        .map_or_else(|_| "?".to_owned(), |a| a.to_string());
     let (audit, events) = mpsc::channel(limits.queue.max(1));
     let state = Arc::new(Shared {
         registry,
@@ -593,14 +596,8 @@ pub async fn serve(
             }
         })
     };
-    let app = router(Arc::clone(&state));
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|source| ServerError::Listen { addr, source });
+    let app = router(Arc::clone(&state), connections.request_timeout);
+    let served = connections::serve_connections(listener, app, connections, shutdown).await;
     reloader.abort();
     let _ = stop_tallier.send(());
     let _ = tallier.await;

@@ -90,7 +90,7 @@ async fn served() -> Served {
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     Served {
-        app: router(state),
+        app: router(state, ConnectionLimits::default().request_timeout),
         events,
         scan: std::fs::read(fixture).unwrap(),
         record,
@@ -361,4 +361,76 @@ async fn sign_in_needs_the_form_of_this_site() {
             && kept.contains("HttpOnly"),
         "{kept}"
     );
+}
+
+/// On a real socket: a client that sends its headers too slowly is disconnected, and
+/// the service goes on answering others; shutdown ends it.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let mut registry = Registry::new(
+        fehrist_store::Store::in_memory(),
+        fehrist_index::SearchIndex::in_memory().unwrap(),
+    );
+    registry.set_log_key(fehrist_seal::StationKey::from_seed("host/fehrist-log", [3; 32]).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = ConnectionLimits {
+        connections: 4,
+        header_timeout: std::time::Duration::from_millis(300),
+        request_timeout: std::time::Duration::from_secs(5),
+        drain: std::time::Duration::from_secs(1),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        registry,
+        listener,
+        AuditLimits::default(),
+        limits,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    // Half a request line, then nothing: the connection is closed by the server.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        slow.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "a slow client was never cut off");
+    assert!(
+        answer.is_empty() || String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // A connection that sends nothing at all is closed too.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut nothing = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        silent.read_to_end(&mut nothing),
+    )
+    .await;
+    assert!(read.is_ok(), "a silent connection was kept open");
+
+    // Meanwhile others are answered.
+    let mut quick = tokio::net::TcpStream::connect(addr).await.unwrap();
+    quick
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    quick.read_to_end(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
