@@ -59,6 +59,7 @@ impl ScannedPdf {
         if drawn.objects().into_iter().any(|o| carries_javascript(&o)) {
             return Err(PdfError::JavaScript);
         }
+        inflates_within_bounds(&drawn)?;
         let page_count = drawn.pages().len() as u32;
         if page_count == 0 {
             return Err(PdfError::NoPages);
@@ -130,6 +131,59 @@ impl ScannedPdf {
         self.check_page(page)?;
         crate::render::render(&self.drawn, page as usize - 1, page)
     }
+}
+
+/// The most one stream of a master may inflate to: a page of 140 megapixels (the
+/// rasterizer's cap) in RGB, with room to spare.
+pub const MAX_INFLATED_STREAM: u64 = 512 << 20;
+/// The most all of a master's streams may inflate to together.
+pub const MAX_INFLATED_FILE: u64 = 4 << 30;
+
+/// Inflates every Flate-compressed stream once, into nothing, counting: a compression
+/// bomb (a few megabytes that inflate to gigabytes) is refused before any of it is
+/// decoded for real, and fails its own record only.
+fn inflates_within_bounds(pdf: &Pdf) -> Result<(), PdfError> {
+    use hayro::hayro_syntax::Filter;
+    use std::io::Read as _;
+    let mut total = 0u64;
+    for object in pdf.objects() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let flate_layers = stream
+            .filters()
+            .iter()
+            .take_while(|f| matches!(f, Filter::FlateDecode))
+            .count();
+        if flate_layers == 0 {
+            continue;
+        }
+        let raw = stream.raw_data();
+        let mut reader: Box<dyn std::io::Read + '_> = Box::new(&raw[..]);
+        for _ in 0..flate_layers {
+            reader = Box::new(flate2::read::ZlibDecoder::new(reader));
+        }
+        // A broken stream is the rasterizer's to judge; only its size counts here.
+        let inflated = std::io::copy(
+            &mut reader.take(MAX_INFLATED_STREAM + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
+        total += inflated;
+        if inflated > MAX_INFLATED_STREAM || total > MAX_INFLATED_FILE {
+            return Err(PdfError::Malformed {
+                reason: format!(
+                    "a compressed stream inflates past {} MiB (a compression bomb?)",
+                    if inflated > MAX_INFLATED_STREAM {
+                        MAX_INFLATED_STREAM >> 20
+                    } else {
+                        MAX_INFLATED_FILE >> 20
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A JavaScript action (`/S /JavaScript`, `/JS`) or a document-level script name tree.

@@ -282,3 +282,75 @@ fn a_record_without_pages_has_no_pdf() {
     };
     assert!(matches!(searchable_pdf([], &info), Err(PdfError::NoPages)));
 }
+
+/// A one-page PDF whose image stream is `inflated` bytes of zeros, Flate-compressed
+/// `layers` times.
+fn pdf_with_image(inflated: usize, layers: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut data = vec![0u8; inflated];
+    for _ in 0..layers {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&data).unwrap();
+        data = z.finish().unwrap();
+    }
+    let filters = vec!["/FlateDecode"; layers].join(" ");
+    let side = ((inflated as f64).sqrt() as usize).max(1);
+    let content = b"q 100 0 0 100 0 0 cm /Im1 Do Q";
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        [format!("<< /Length {} >>\nstream\n", content.len()).into_bytes(), content.to_vec(), b"\nendstream".to_vec()].concat(),
+        [
+            format!(
+                "<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [{filters}] /Length {} >>\nstream\n",
+                data.len()
+            )
+            .into_bytes(),
+            data,
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_compression_bomb_is_refused_before_it_is_inflated() {
+    // An honest page: 1,000 × 1,000 grey.
+    let page = pdf_with_image(1_000_000, 1);
+    let parsed = ScannedPdf::parse(&page).unwrap();
+    assert_eq!(parsed.page_count(), 1);
+    // 1 GiB of zeros in about a megabyte, and the same in two layers (a few kilobytes).
+    for (inflated, layers) in [(1usize << 30, 1), (1 << 30, 2)] {
+        let bomb = pdf_with_image(inflated, layers);
+        assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+        let error = ScannedPdf::parse(&bomb).unwrap_err();
+        assert!(
+            matches!(&error, PdfError::Malformed { reason } if reason.contains("compression bomb")),
+            "{error}"
+        );
+    }
+}

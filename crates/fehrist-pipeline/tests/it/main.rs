@@ -465,6 +465,8 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
         "<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
     ]);
+    // 2.5 kB that inflate to 1 GiB (fixtures/hostile/make_bomb.py).
+    let pdf_bomb = std::fs::read(fixtures().join("hostile/bomb.pdf")).unwrap();
     let cases: &[(&str, &[u8], &str)] = &[
         ("F-1/O-1/D-1/0001.png", b"", "the file is empty"),
         (
@@ -498,6 +500,11 @@ async fn hostile_inputs_are_refused_one_by_one_and_quarantined() {
             "too large to decode safely (100000 × 100000",
         ),
         ("F-1/O-1/D-8/scan.pdf", &script, "carries JavaScript"),
+        (
+            "F-1/O-1/D-16/bomb.pdf",
+            &pdf_bomb,
+            "inflates past 512 MiB (a compression bomb?)",
+        ),
     ];
     for (path, bytes, _) in cases {
         write(path, bytes);
