@@ -56,6 +56,8 @@ fn each_external_system_is_known_to_one_crate() {
         ("object_store", "fehrist-store"),
         ("ed25519-dalek", "fehrist-seal"),
         ("axum", "fehrist-server"),
+        ("hyper", "fehrist-server"),
+        ("hyper-util", "fehrist-server"),
         ("jsonschema", "fehrist-schema"),
         ("regex", "fehrist-extract"),
         ("clap", "fehrist-cli"),
