@@ -119,6 +119,25 @@ impl Lang {
             ),
             "pdf" => ("PDF-и ҷустуҷӯшаванда", "PDF с текстом", "Searchable PDF"),
             "next" => ("Саҳифаи навбатӣ", "Следующая страница", "Next page"),
+            "field:court" => ("Суд", "Суд", "Court"),
+            "field:case_number" => ("Рақами парванда", "Номер дела", "Case number"),
+            "field:case_numbers" => ("Рақамҳои парванда", "Номера дел", "Case numbers"),
+            "field:decision_date" => ("Санаи қарор", "Дата решения", "Decision date"),
+            "field:writ_number" => (
+                "Рақами варақаи иҷро",
+                "Номер исполнительного листа",
+                "Writ number",
+            ),
+            "field:claimant" => ("Даъвогар", "Взыскатель", "Claimant"),
+            "field:debtor" => ("Қарздор", "Должник", "Debtor"),
+            "field:persons" => ("Шахсон", "Лица", "Persons"),
+            "field:subject" => ("Мавзӯъ", "Предмет", "Subject"),
+            "field:amounts" => ("Маблағҳо", "Суммы", "Amounts"),
+            "field:dates" => ("Санаҳо", "Даты", "Dates"),
+            "field:document_numbers" => {
+                ("Рақамҳои ҳуҷҷат", "Номера документов", "Document numbers")
+            }
+            "field:enforcement_office" => ("Шӯъбаи иҷро", "Отдел исполнения", "Enforcement office"),
             "version" => ("Нусхаи", "Версия", "Version"),
             "of" => ("аз", "из", "of"),
             "current" => ("ҷорӣ", "текущая", "current"),
@@ -494,7 +513,9 @@ pub(crate) struct LangParam {
     lang: Option<String>,
 }
 
-fn fields_table(manifest: &Manifest, caller: &Caller) -> String {
+/// A record's fields, each under its name in the page's language (the schema's own
+/// name for one without a translation).
+fn fields_table(lang: Lang, manifest: &Manifest, caller: &Caller) -> String {
     let readable = fehrist_service::readable_manifest(manifest, caller);
     let fields = &readable.fields;
     let mut table = String::from("<table class=\"fields\">");
@@ -511,7 +532,10 @@ fn fields_table(manifest: &Manifest, caller: &Caller) -> String {
         let _ = write!(
             table,
             "<tr><th>{}</th><td>{}</td></tr>",
-            escape(name),
+            escape(match lang.t(&format!("field:{name}")) {
+                "?" => name,
+                label => label,
+            }),
             escape(&shown)
         );
     }
@@ -608,7 +632,7 @@ pub(crate) async fn record(
             body,
             "<h2>{}</h2>{}",
             lang.t("fields"),
-            fields_table(manifest, &caller)
+            fields_table(lang, manifest, &caller)
         );
     }
     for (page, text) in manifest.pages.iter().zip(&texts) {
@@ -715,5 +739,32 @@ mod tests {
         );
         assert_eq!(marked("ин ҳуҷҷат", &[(3, 9)]), "ин <mark>ҳуҷҷат</mark>");
         assert_eq!(encode("ҷ a&b"), "%D2%B7+a%26b");
+    }
+
+    #[test]
+    fn fields_are_named_in_the_page_language_and_personal_ones_redacted() {
+        let mut manifest: Manifest = serde_json::from_str(include_str!(
+            "../../fehrist-seal/tests/golden/manifest-v1-fields.json"
+        ))
+        .unwrap();
+        manifest
+            .fields
+            .insert("debtor".into(), FieldValue::Text("Назаров Фаррух".into()));
+        manifest
+            .fields
+            .insert("colour".into(), FieldValue::Text("red".into()));
+        let reader = Caller {
+            clearance: AccessLevel::Internal,
+            ..Caller::local("reader", "MoJ", fehrist_model::Role::Reader, "host")
+        };
+        let table = fields_table(Lang::Ru, &manifest, &reader);
+        assert!(
+            table.contains("<th>Должник</th><td>[redacted]</td>"),
+            "{table}"
+        );
+        assert!(table.contains("<th>Номер дела</th>"), "{table}");
+        assert!(table.contains("<th>colour</th><td>red</td>"), "{table}");
+        let table = fields_table(Lang::Tg, &manifest, &reader);
+        assert!(table.contains("<th>Қарздор</th>"), "{table}");
     }
 }
