@@ -105,6 +105,8 @@ fn build_index(dir: &Path, pages: usize, words: &[String], rng: &mut Rng) {
                 facts: RecordFacts::default(),
                 current: true,
                 previous: None,
+                personal_shows_at: AccessLevel::Restricted,
+                redacted: None,
             })
             .collect();
         index.replace_record(&record_id, &docs).expect("indexed");

@@ -260,6 +260,8 @@ pub async fn search(paths: &Paths, args: SearchArgs, json: bool) -> anyhow::Resu
         case_number: args.case_number,
         name: args.name,
         access: args.access,
+        // The caller's clearance picks the index view; the service sets it.
+        clearance: None,
         dates_from: args.from,
         dates_to: args.to,
         amount_from: args.amount_min,
@@ -405,6 +407,7 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
         return Ok(Answer::No);
     };
     let manifest = &record.manifest;
+    let caller = crate::audit::caller(fehrist_model::Role::Reader);
     if let Some(sheet) = sheet {
         anyhow::ensure!(
             manifest.pages.iter().any(|p| p.sheet == sheet),
@@ -420,7 +423,7 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             !stdout.is_terminal(),
             "--pdf writes a PDF to standard output: redirect it to a file (> record.pdf)"
         );
-        let pdf = fehrist_service::record_pdf(&registry, manifest)
+        let pdf = fehrist_service::record_pdf(&registry, &caller, manifest)
             .await
             .with_context(|| format!("cannot make the PDF of {}", manifest.passport.ref_code))?;
         stdout.write_all(&pdf)?;
@@ -440,29 +443,30 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
                     manifest.pages.len()
                 )
             })?;
-        let alto = page.alto.as_ref().with_context(|| {
-            format!(
-                "{} page {wanted} has no ALTO: it was registered before ALTO was kept",
-                manifest.passport.ref_code
-            )
-        })?;
-        let bytes = registry.store().get_blob(&alto.sha256).await?;
-        print(&String::from_utf8_lossy(&bytes))?;
+        let alto = fehrist_service::page_alto(&registry, &caller, manifest, page.sheet)
+            .await?
+            .with_context(|| {
+                format!(
+                    "{} page {wanted} has no ALTO: it was registered before ALTO was kept",
+                    manifest.passport.ref_code
+                )
+            })?;
+        print(&alto)?;
         return Ok(Answer::Yes);
     }
     if args.text {
-        let texts = registry.page_texts(manifest).await?;
-        let chosen: Vec<&str> = manifest
+        let mut chosen = Vec::new();
+        for page in manifest
             .pages
             .iter()
-            .zip(&texts)
-            .filter(|(page, _)| sheet.is_none_or(|s| s == page.sheet))
-            .map(|(_, text)| text.as_str())
-            .collect();
+            .filter(|page| sheet.is_none_or(|s| s == page.sheet))
+        {
+            chosen
+                .push(fehrist_service::page_text(&registry, &caller, manifest, page.sheet).await?);
+        }
         print(&chosen.join("\x0c"))?;
         return Ok(Answer::Yes);
     }
-    let caller = crate::audit::caller(fehrist_model::Role::Reader);
     let answer = fehrist_service::show(&registry, &caller, record).await?;
     if args.versions {
         if json {

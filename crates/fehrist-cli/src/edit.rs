@@ -1,4 +1,5 @@
-//! `fehrist edit`: a person corrects a record's fields or passport. The correction is
+//! `fehrist edit`: a person corrects a record's fields, passport or redactions (the
+//! personal data hidden from callers below the clearance that reads it). The correction is
 //! a new signed version that points to the one it corrects; nothing stored is
 //! overwritten, and the record keeps its scan's station, operator and time.
 
@@ -23,6 +24,13 @@ pub struct EditArgs {
     /// Remove a field that was read wrongly and is not on the page.
     #[arg(long = "remove", value_name = "FIELD")]
     remove: Vec<String>,
+    /// Hide these words as personal data wherever they stand on the pages (a name the
+    /// rules missed): `--redact "Назаров Фаррух"`.
+    #[arg(long = "redact", value_name = "WORDS")]
+    redact: Vec<String>,
+    /// Show again words hidden as personal data that are none (a redaction found wrong).
+    #[arg(long = "unredact", value_name = "WORDS")]
+    unredact: Vec<String>,
     /// Why the record is corrected; kept in the new version.
     #[arg(long)]
     reason: String,
@@ -64,6 +72,8 @@ pub async fn edit(paths: &Paths, args: EditArgs, json: bool) -> anyhow::Result<A
         archive: default_archive(),
         set,
         remove: args.remove,
+        redact: args.redact,
+        unredact: args.unredact,
         reason: args.reason,
     };
     let edited = fehrist_service::edit(

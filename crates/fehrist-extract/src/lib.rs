@@ -12,19 +12,13 @@ mod patterns;
 use std::ops::Range;
 
 use fehrist_model::field_names as names;
-use fehrist_model::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan, Word};
+use fehrist_model::{Amount, FieldOrigin, FieldSource, FieldValue, Fields, TextSpan};
 use serde::Deserialize;
 
 pub use patterns::{amounts, case_numbers, dates, labelled, numbers, writ_number};
 
 /// One sheet's text and the recognized words it was made from.
-#[derive(Debug, Clone, Copy)]
-pub struct SheetText<'a> {
-    pub sheet: u32,
-    pub text: &'a str,
-    /// Words in reading order, as in the text; empty for a text layer kept as is.
-    pub words: &'a [Word],
-}
+pub use fehrist_model::SheetText;
 
 /// A set of rules a pipeline can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -405,6 +399,7 @@ fn court_line(text: &str) -> Option<(Range<usize>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fehrist_model::Word;
 
     const WRIT_RU: &str = "ИСПОЛНИТЕЛЬНЫЙ ЛИСТ № ФС-0012/24\n\
         Суд: Суд района Сино города Душанбе\n\

@@ -48,6 +48,18 @@ pub struct PageDoc {
     pub current: bool,
     /// The version this one replaces.
     pub previous: Option<RecordId>,
+    /// The lowest clearance that reads the record's personal data (its names).
+    pub personal_shows_at: AccessLevel,
+    /// The page as callers below `personal_shows_at` read it, when its personal data is
+    /// hidden there; `None` when the page is the same for every clearance.
+    pub redacted: Option<RedactedPage>,
+}
+
+/// A page's text and Russian words with its personal data hidden.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedactedPage {
+    pub text: String,
+    pub russian: String,
 }
 
 /// What a record's extracted fields add to each of its pages, for filters and facets.
@@ -96,6 +108,9 @@ pub struct SearchRequest {
     pub name: Option<String>,
     /// Only these access levels; empty for all.
     pub access: Vec<AccessLevel>,
+    /// The caller's clearance: its view is searched (see [`SearchIndex`]), holding the
+    /// pages it reads, personal data hidden or not. `None` searches every page.
+    pub clearance: Option<AccessLevel>,
     /// Days, `yyyymmdd`, inclusive.
     pub dates_from: Option<u64>,
     pub dates_to: Option<u64>,
@@ -108,6 +123,13 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Also find versions a later one replaced (normally only current versions).
     pub all_versions: bool,
+}
+
+impl SearchRequest {
+    /// The clearance whose view is searched (every page when none is given).
+    pub fn clearance(&self) -> AccessLevel {
+        self.clearance.unwrap_or(AccessLevel::Secret)
+    }
 }
 
 /// A day written `YYYY-MM-DD` as the `yyyymmdd` the date filters take; `None` when it
@@ -179,9 +201,6 @@ struct Fields {
     amounts: Field,
     facets: Field,
     record_date: Field,
-    /// One term per clearance that may read the page (`internal` on an open page
-    /// too), so a caller's whole view is one term, not a union of levels.
-    readable_by: Field,
     /// `current` or `superseded`.
     version: Field,
     previous: Field,
@@ -230,7 +249,6 @@ fn schema() -> (Schema, Fields) {
         amounts: builder.add_f64_field("amounts", INDEXED | FAST),
         facets: builder.add_facet_field("facets", FacetOptions::default()),
         record_date: builder.add_u64_field("record_date", FAST),
-        readable_by: builder.add_text_field("readable_by", STRING),
         version: builder.add_text_field("version", STRING),
         previous: builder.add_text_field("previous", STRING),
     };
@@ -244,17 +262,49 @@ fn engine(action: &'static str) -> impl FnOnce(tantivy::TantivyError) -> IndexEr
     }
 }
 
-/// The search index over all registered pages.
+/// The search index over all registered pages: one tantivy index per clearance (a
+/// view), holding exactly the pages that clearance may read, with their personal data
+/// hidden below the clearance that reads it. A caller searches its own view, so no
+/// total, facet, snippet or score (BM25's document frequencies and lengths) ever
+/// depends on a page it may not see.
 ///
 /// Contract: writes are visible to searches after [`SearchIndex::commit`] returns;
 /// [`SearchIndex::replace_record`] is idempotent (a record indexed twice has its
 /// pages once). One process writes at a time (tantivy holds a lock while writing).
 pub struct SearchIndex {
+    /// By clearance, lowest first ([`AccessLevel::ALL`]'s order).
+    views: Vec<View>,
+    fields: Fields,
+    emptied: bool,
+}
+
+/// The pages one clearance reads.
+struct View {
+    clearance: AccessLevel,
     index: Index,
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
-    fields: Fields,
-    emptied: bool,
+}
+
+impl View {
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none() {
+            *guard = Some(
+                self.index
+                    .writer_with_num_threads(1, WRITER_HEAP)
+                    .map_err(engine("open the writer"))?,
+            );
+        }
+        let writer = guard.as_mut().expect("writer was just opened");
+        f(writer)
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -264,31 +314,45 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 impl SearchIndex {
-    /// Opens the index in `dir`, creating it (and the folder) if needed.
+    /// Opens the index in `dir` (a folder per clearance), creating it if needed.
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
         let open_error = |source: BoxError| IndexError::Open {
             path: dir.display().to_string(),
             source,
         };
         std::fs::create_dir_all(dir).map_err(|e| open_error(Box::new(e)))?;
-        let directory =
-            tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_error(Box::new(e)))?;
         let (schema, _) = schema();
-        // The index is derived data: one written with another schema (an older
-        // Fehrist) is emptied and rebuilt from the store by the caller.
-        let stale = Index::exists(&directory).map_err(|e| open_error(Box::new(e)))?
-            && Index::open(directory.clone())
-                .map(|index| index.schema() != schema)
-                .unwrap_or(true);
+        // The index is derived data: one written with another schema or layout (an
+        // older Fehrist kept one index for every clearance) is emptied and rebuilt
+        // from the store by the caller.
+        let stale_view = |view_dir: &Path| -> Result<bool, BoxError> {
+            if !view_dir.exists() {
+                return Ok(false);
+            }
+            let directory = tantivy::directory::MmapDirectory::open(view_dir)?;
+            Ok(Index::exists(&directory)?
+                && Index::open(directory)
+                    .map(|index| index.schema() != schema)
+                    .unwrap_or(true))
+        };
+        let mut stale = dir.join("meta.json").exists();
+        for clearance in AccessLevel::ALL {
+            stale |= stale_view(&dir.join(clearance.as_str())).map_err(open_error)?;
+        }
         if stale {
             std::fs::remove_dir_all(dir).map_err(|e| open_error(Box::new(e)))?;
-            std::fs::create_dir_all(dir).map_err(|e| open_error(Box::new(e)))?;
         }
-        let directory =
-            tantivy::directory::MmapDirectory::open(dir).map_err(|e| open_error(Box::new(e)))?;
-        let index =
-            Index::open_or_create(directory, schema).map_err(|e| open_error(Box::new(e)))?;
-        let mut opened = Self::with_index(index)?;
+        let mut indexes = Vec::with_capacity(AccessLevel::ALL.len());
+        for clearance in AccessLevel::ALL {
+            let view_dir = dir.join(clearance.as_str());
+            std::fs::create_dir_all(&view_dir).map_err(|e| open_error(Box::new(e)))?;
+            let directory = tantivy::directory::MmapDirectory::open(&view_dir)
+                .map_err(|e| open_error(Box::new(e)))?;
+            let index = Index::open_or_create(directory, schema.clone())
+                .map_err(|e| open_error(Box::new(e)))?;
+            indexes.push(index);
+        }
+        let mut opened = Self::with_indexes(indexes)?;
         opened.emptied = stale;
         Ok(opened)
     }
@@ -301,52 +365,58 @@ impl SearchIndex {
 
     /// An index that lives in memory only, for tests.
     pub fn in_memory() -> Result<Self, IndexError> {
-        Self::with_index(Index::create_in_ram(schema().0))
+        Self::with_indexes(
+            AccessLevel::ALL
+                .iter()
+                .map(|_| Index::create_in_ram(schema().0))
+                .collect(),
+        )
     }
 
-    fn with_index(index: Index) -> Result<Self, IndexError> {
-        index.tokenizers().register(
-            ARCHIVE_ANALYZER,
-            TextAnalyzer::from(ArchiveTokenizer::default()),
-        );
-        index.tokenizers().register(
-            RUSSIAN_ANALYZER,
-            TextAnalyzer::builder(ArchiveTokenizer::default())
-                .filter(Stemmer::new(Language::Russian))
-                .build(),
-        );
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(engine("open a reader"))?;
+    fn with_indexes(indexes: Vec<Index>) -> Result<Self, IndexError> {
+        let mut views = Vec::with_capacity(indexes.len());
+        for (clearance, index) in AccessLevel::ALL.into_iter().zip(indexes) {
+            index.tokenizers().register(
+                ARCHIVE_ANALYZER,
+                TextAnalyzer::from(ArchiveTokenizer::default()),
+            );
+            index.tokenizers().register(
+                RUSSIAN_ANALYZER,
+                TextAnalyzer::builder(ArchiveTokenizer::default())
+                    .filter(Stemmer::new(Language::Russian))
+                    .build(),
+            );
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+                .map_err(engine("open a reader"))?;
+            views.push(View {
+                clearance,
+                index,
+                reader,
+                writer: Mutex::new(None),
+            });
+        }
         let (_, fields) = schema();
         Ok(SearchIndex {
-            index,
-            reader,
-            writer: Mutex::new(None),
+            views,
             fields,
             emptied: false,
         })
     }
 
-    fn with_writer<T>(
-        &self,
-        f: impl FnOnce(&mut IndexWriter) -> Result<T, IndexError>,
-    ) -> Result<T, IndexError> {
-        let mut guard = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if guard.is_none() {
-            *guard = Some(
-                self.index
-                    .writer(WRITER_HEAP)
-                    .map_err(engine("open the writer"))?,
-            );
-        }
-        let writer = guard.as_mut().expect("writer was just opened");
-        f(writer)
+    /// The view of a clearance.
+    fn view(&self, clearance: AccessLevel) -> &View {
+        self.views
+            .iter()
+            .find(|v| v.clearance == clearance)
+            .expect("a view per clearance")
+    }
+
+    /// The view that holds every page.
+    fn everything(&self) -> &View {
+        self.view(AccessLevel::Secret)
     }
 
     /// Indexes a record's pages, replacing whatever was indexed for it before.
@@ -355,10 +425,28 @@ impl SearchIndex {
         record_id: &RecordId,
         pages: &[PageDoc],
     ) -> Result<(), IndexError> {
+        for view in &self.views {
+            self.replace_in_view(view, record_id, pages)?;
+        }
+        Ok(())
+    }
+
+    /// Indexes the pages `view` may read, as its clearance reads them.
+    fn replace_in_view(
+        &self,
+        view: &View,
+        record_id: &RecordId,
+        pages: &[PageDoc],
+    ) -> Result<(), IndexError> {
         let f = self.fields;
-        self.with_writer(|writer| {
+        view.with_writer(|writer| {
             writer.delete_term(Term::from_field_text(f.record_id, record_id.as_str()));
-            for page in pages {
+            for page in pages.iter().filter(|p| p.access <= view.clearance) {
+                let reads_personal = view.clearance >= page.personal_shows_at;
+                let (text, russian) = match (&page.redacted, reads_personal) {
+                    (Some(redacted), false) => (&redacted.text, &redacted.russian),
+                    _ => (&page.text, &page.russian),
+                };
                 let mut doc = TantivyDocument::default();
                 doc.add_text(f.record_id, page.record_id.as_str());
                 doc.add_text(f.ref_code, page.ref_code.to_string());
@@ -371,14 +459,11 @@ impl SearchIndex {
                     doc.add_text(f.document_type, document_type);
                 }
                 doc.add_text(f.access, page.access.as_str());
-                for clearance in AccessLevel::ALL.into_iter().filter(|c| *c >= page.access) {
-                    doc.add_text(f.readable_by, clearance.as_str());
-                }
                 doc.add_text(f.language, &page.language);
                 doc.add_text(f.master, page.master.as_str());
-                doc.add_text(f.text, &page.text);
-                if !page.russian.is_empty() {
-                    doc.add_text(f.text_russian, &page.russian);
+                doc.add_text(f.text, text);
+                if !russian.is_empty() {
+                    doc.add_text(f.text_russian, russian);
                 }
                 doc.add_text(f.inventory, inventory_code(&page.ref_code));
                 doc.add_text(f.pipeline, &page.pipeline);
@@ -390,7 +475,7 @@ impl SearchIndex {
                 for case_number in &facts.case_numbers {
                     doc.add_text(f.case_number, case_number.trim().to_lowercase());
                 }
-                for name in &facts.names {
+                for name in facts.names.iter().filter(|_| reads_personal) {
                     doc.add_text(f.names, name_key(name));
                 }
                 for &day in &facts.dates {
@@ -428,13 +513,18 @@ impl SearchIndex {
 
     /// Sees what other processes committed since the last look.
     pub fn reload(&self) -> Result<(), IndexError> {
-        self.reader.reload().map_err(engine("reload the reader"))
+        for view in &self.views {
+            view.reader.reload().map_err(engine("reload the reader"))?;
+        }
+        Ok(())
     }
 
     /// Makes every write so far durable and visible to searches.
     pub fn commit(&self) -> Result<(), IndexError> {
-        self.with_writer(|writer| writer.commit().map(drop).map_err(engine("commit")))?;
-        self.reader.reload().map_err(engine("reload the reader"))
+        for view in &self.views {
+            view.with_writer(|writer| writer.commit().map(drop).map_err(engine("commit")))?;
+        }
+        self.reload()
     }
 
     fn exact(
@@ -443,7 +533,7 @@ impl SearchIndex {
         value: &str,
         limit: usize,
     ) -> Result<Vec<TantivyDocument>, IndexError> {
-        let searcher = self.reader.searcher();
+        let searcher = self.everything().reader.searcher();
         let query = TermQuery::new(
             Term::from_field_text(field, value),
             IndexRecordOption::Basic,
@@ -520,12 +610,12 @@ impl SearchIndex {
     }
 
     /// The text part of a request, or `None` when it has no words.
-    fn text_query(&self, query: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
+    fn text_query(&self, view: &View, query: &str) -> Result<Option<Box<dyn Query>>, IndexError> {
         if query.trim().is_empty() {
             return Ok(None);
         }
         let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.text, f.text_russian, f.title]);
+        let mut parser = QueryParser::for_index(&view.index, vec![f.text, f.text_russian, f.title]);
         parser.set_conjunction_by_default();
         parser
             .parse_query(query)
@@ -579,18 +669,13 @@ impl SearchIndex {
                 must.push((Occur::Must, term(Term::from_field_text(f.names, word))));
             }
         }
-        let clearance = request.access.iter().max().copied();
-        let up_to_clearance = |clearance: AccessLevel| {
-            AccessLevel::ALL
-                .iter()
-                .all(|level| (*level <= clearance) == request.access.contains(level))
-        };
-        if let Some(clearance) = clearance.filter(|c| up_to_clearance(*c)) {
-            must.push((
-                Occur::Must,
-                term(Term::from_field_text(f.readable_by, clearance.as_str())),
-            ));
-        } else if !request.access.is_empty() {
+        // The view holds the levels up to its clearance: only a choice of some of them
+        // needs a filter.
+        let clearance = request.clearance();
+        let every_level = AccessLevel::ALL
+            .iter()
+            .all(|level| (*level <= clearance) == request.access.contains(level));
+        if !request.access.is_empty() && !every_level {
             let any: Vec<(Occur, Box<dyn Query>)> = request
                 .access
                 .iter()
@@ -632,8 +717,9 @@ impl SearchIndex {
     /// counts over every matching page.
     pub fn search_with(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let f = self.fields;
-        let searcher = self.reader.searcher();
-        let text = self.text_query(&request.query)?;
+        let view = self.view(request.clearance());
+        let searcher = view.reader.searcher();
+        let text = self.text_query(view, &request.query)?;
         let mut clauses = self.filters(request);
         clauses.push((
             Occur::Must,

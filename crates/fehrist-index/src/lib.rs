@@ -16,7 +16,8 @@ mod passage;
 
 pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, name_key, normalize_word};
 pub use index::{
-    Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults, Sort, day_number,
+    Hit, PageDoc, RecordFacts, RedactedPage, SearchIndex, SearchRequest, SearchResults, Sort,
+    day_number,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

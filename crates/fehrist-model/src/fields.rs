@@ -53,15 +53,9 @@ pub mod names {
     pub const ENFORCEMENT_OFFICE: &str = "enforcement_office";
 }
 
-/// Fields that name persons: personal data, shown only to callers cleared for
-/// restricted records.
+/// Fields that name persons: the personal data of a manifest written before its
+/// pipeline's personal data was recorded in it (shown from `restricted`).
 pub const PERSONAL_FIELDS: &[&str] = &[names::CLAIMANT, names::DEBTOR, names::PERSONS];
-
-/// Whether a field (or one item of it: `persons/2`) holds personal data.
-pub fn is_personal(field: &str) -> bool {
-    let name = field.split('/').next().unwrap_or(field);
-    PERSONAL_FIELDS.contains(&name)
-}
 
 /// Field name → value; a `BTreeMap` so the manifest's bytes do not depend on the
 /// order fields were found in.

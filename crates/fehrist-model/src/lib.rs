@@ -14,6 +14,7 @@ mod fond;
 mod ids;
 mod manifest;
 mod passport;
+mod personal;
 mod quarantine;
 mod refcode;
 mod token;
@@ -23,7 +24,7 @@ pub use audit::{
     AUDIT_EVENT_VERSION, AuditEvent, AuditOutcome, MAX_AUDIT_NAME_CHARS, MAX_AUDIT_TARGET_CHARS,
 };
 pub use fields::{
-    Amount, FieldOrigin, FieldSource, FieldValue, Fields, PERSONAL_FIELDS, TextSpan, is_personal,
+    Amount, FieldOrigin, FieldSource, FieldValue, Fields, PERSONAL_FIELDS, TextSpan,
     names as field_names,
 };
 pub use fond::{
@@ -37,6 +38,7 @@ pub use manifest::{
     Page, PageWords, PipelineInfo, Preprocessing, Source, VersionOrigin, Word,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
+pub use personal::{PersonalData, REDACTED, SheetRedactions, SheetText, redact_text, redact_words};
 pub use quarantine::QuarantineEntry;
 pub use refcode::{RefCode, RefCodeError};
 pub use token::{ApiToken, Role, RoleError, TOKEN_VERSION};

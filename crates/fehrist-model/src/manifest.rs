@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AccessLevel, Digest, FieldSource, Fields, KeyId, Passport, RecordId};
+use crate::{AccessLevel, Digest, FieldSource, Fields, KeyId, Passport, PersonalData, RecordId};
 
 /// The manifest format this code writes; readers reject other versions.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -173,6 +173,11 @@ pub struct Manifest {
     /// Where each value in `fields` was read, and how sure the reading is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub field_sources: Vec<FieldSource>,
+    /// The personal data its pipeline says the record holds, and where it stands on the
+    /// pages. Absent for a pipeline without personal data, and in manifests written
+    /// before it was recorded (their personal fields then show at `restricted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_data: Option<PersonalData>,
 }
 
 /// A correction made by a person: a new version of the record with the same scans.

@@ -62,6 +62,31 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// An ALTO page (as [`alto_document`] writes it) with the `CONTENT` of every word whose
+/// box is one of `boxes` replaced by `replacement`: the page as a caller who may not
+/// read those words gets it.
+pub fn redacted_alto(xml: &str, boxes: &[[u32; 4]], replacement: &str) -> String {
+    if boxes.is_empty() {
+        return xml.to_owned();
+    }
+    let hidden: Vec<String> = boxes.iter().map(|b| boxed(*b)).collect();
+    let mut out = String::with_capacity(xml.len());
+    for line in xml.split_inclusive('\n') {
+        let hide = line.starts_with("<String ") && hidden.iter().any(|b| line.contains(b.as_str()));
+        match (hide, line.find(" CONTENT=\"")) {
+            (true, Some(at)) => {
+                let value = at + " CONTENT=\"".len();
+                let end = line[value..].find('"').map_or(line.len(), |e| value + e);
+                out.push_str(&line[..value]);
+                out.push_str(&escape(replacement));
+                out.push_str(&line[end..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
 fn boxed(bbox: [u32; 4]) -> String {
     let [left, top, right, bottom] = bbox;
     format!(
@@ -174,4 +199,28 @@ pub fn alto_document(page: &PageText, source: &AltoSource<'_>) -> String {
     }
     xml.push_str("</PrintSpace>\n</Page>\n</Layout>\n</alto>\n");
     xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_words_in_the_boxes_lose_their_content() {
+        let xml = "<TextLine ID=\"L1\" HPOS=\"10\" VPOS=\"20\" WIDTH=\"300\" HEIGHT=\"30\">\n\
+                   <String ID=\"W1\" HPOS=\"10\" VPOS=\"20\" WIDTH=\"90\" HEIGHT=\"30\" WC=\"0.91\" CONTENT=\"Должник:\"/>\n\
+                   <SP WIDTH=\"10\" HPOS=\"100\" VPOS=\"20\"/>\n\
+                   <String ID=\"W2\" HPOS=\"110\" VPOS=\"20\" WIDTH=\"90\" HEIGHT=\"30\" WC=\"0.88\" CONTENT=\"Назаров\"/>\n\
+                   <String ID=\"W3\" HPOS=\"110\" VPOS=\"20\" WIDTH=\"90\" HEIGHT=\"300\" WC=\"0.88\" CONTENT=\"Сино\"/>\n\
+                   </TextLine>\n";
+        let redacted = redacted_alto(xml, &[[110, 20, 200, 50]], "[redacted]");
+        assert!(!redacted.contains("Назаров"), "{redacted}");
+        assert!(redacted.contains("CONTENT=\"[redacted]\"/>"), "{redacted}");
+        assert!(redacted.contains("CONTENT=\"Должник:\""), "{redacted}");
+        assert!(
+            redacted.contains("CONTENT=\"Сино\""),
+            "a box that only begins alike: {redacted}"
+        );
+        assert_eq!(redacted_alto(xml, &[], "[redacted]"), xml);
+    }
 }

@@ -225,12 +225,46 @@ fn tiff_pages<R: std::io::Read + std::io::Seek>(reader: R) -> Result<u32, OcrErr
     Ok(pages)
 }
 
-/// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale; for a PDF, the
-/// scan on that page.
 /// One page of a scan as a PNG a browser can show: PNG and JPEG files need none (serve
 /// them as they are); a TIFF or PDF page is decoded to grey and encoded as PNG.
 pub fn page_png(bytes: &[u8], page: u32) -> Result<Vec<u8>, OcrError> {
-    let image = decode_page(bytes, page)?;
+    gray_png(decode_page(bytes, page)?)
+}
+
+/// A page of a scanned file in grey, with the given boxes (left, top, right, bottom in
+/// its pixels) filled black, or all of it when `whole` is set: what a caller who may
+/// not read the words there is shown.
+pub fn masked_page(
+    bytes: &[u8],
+    page: u32,
+    boxes: &[[u32; 4]],
+    whole: bool,
+) -> Result<GrayImage, OcrError> {
+    let mut image = decode_page(bytes, page)?;
+    let (width, height) = image.dimensions();
+    let everything = [[0, 0, width, height]];
+    let boxes = if whole { &everything[..] } else { boxes };
+    for &[left, top, right, bottom] in boxes {
+        for y in top.min(height)..bottom.min(height) {
+            for x in left.min(width)..right.min(width) {
+                image.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+    }
+    Ok(image)
+}
+
+/// [`masked_page`] as a PNG file.
+pub fn masked_page_png(
+    bytes: &[u8],
+    page: u32,
+    boxes: &[[u32; 4]],
+    whole: bool,
+) -> Result<Vec<u8>, OcrError> {
+    gray_png(masked_page(bytes, page, boxes, whole)?)
+}
+
+fn gray_png(image: GrayImage) -> Result<Vec<u8>, OcrError> {
     let mut png = Vec::new();
     image::DynamicImage::ImageLuma8(image)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -240,6 +274,8 @@ pub fn page_png(bytes: &[u8], page: u32) -> Result<Vec<u8>, OcrError> {
     Ok(png)
 }
 
+/// Decodes page `page` (from 1) of a scanned file to 8-bit grayscale; for a PDF, the
+/// scan on that page.
 pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     match ScanFormat::sniff(bytes)? {
         ScanFormat::Tiff => decode_tiff_page(bytes, page),
@@ -526,6 +562,34 @@ mod tests {
 
     fn sample() -> GrayImage {
         GrayImage::from_fn(40, 30, |x, y| image::Luma([((x * 5 + y * 3) % 256) as u8]))
+    }
+
+    #[test]
+    fn a_masked_page_is_black_in_its_boxes_and_unchanged_elsewhere() {
+        let white = GrayImage::from_pixel(40, 30, image::Luma([255]));
+        let png = encode(&white, image::ImageFormat::Png);
+        let masked = masked_page(&png, 1, &[[5, 5, 10, 8], [35, 25, 90, 90]], false).unwrap();
+        assert_eq!(masked.get_pixel(5, 5).0, [0]);
+        assert_eq!(masked.get_pixel(9, 7).0, [0]);
+        assert_eq!(
+            masked.get_pixel(10, 8).0,
+            [255],
+            "right and bottom are outside"
+        );
+        assert_eq!(
+            masked.get_pixel(39, 29).0,
+            [0],
+            "a box past the edge is clipped"
+        );
+        assert_eq!(masked.get_pixel(20, 20).0, [255]);
+        let whole = masked_page(&png, 1, &[], true).unwrap();
+        assert!(whole.pixels().all(|p| p.0 == [0]));
+        let decoded =
+            image::load_from_memory(&masked_page_png(&png, 1, &[[0, 0, 1, 1]], false).unwrap())
+                .unwrap()
+                .into_luma8();
+        assert_eq!(decoded.get_pixel(0, 0).0, [0]);
+        assert_eq!(decoded.get_pixel(1, 1).0, [255]);
     }
 
     #[test]

@@ -18,10 +18,11 @@ mod language;
 mod preprocess;
 mod quality;
 
-pub use alto::{AltoSource, alto_document, bcp47};
+pub use alto::{AltoSource, alto_document, bcp47, redacted_alto};
 pub use decode::{
     ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, TextLayer, decode_page,
-    page_count, page_count_in_file, page_png, pdf_page_image, resolution, text_layer,
+    masked_page, masked_page_png, page_count, page_count_in_file, page_png, pdf_page_image,
+    resolution, text_layer,
 };
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use fehrist_extract::{SheetText, extract};
 use fehrist_model::{
     BlobRef, DescriptionLevel, Digest, Extent, MANIFEST_VERSION, Manifest, OcrInfo, Page,
-    PageWords, Passport, PipelineInfo, QuarantineEntry, RecordId, RefCode, Source,
+    PageWords, Passport, PersonalData, PipelineInfo, QuarantineEntry, RecordId, RefCode, Source,
 };
 use fehrist_ocr::{
     AltoSource, OcrEngine, PageReader, PageText, ScanFormat, alto_document, decode_page,
@@ -413,6 +413,9 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         })
         .collect();
     let extraction = extract(&sheets, &cx.settings.pipeline.extractors);
+    let rule = &cx.settings.pipeline.personal_data;
+    let personal_data = (!rule.fields.is_empty())
+        .then(|| PersonalData::find(rule.shows_at, &rule.fields, &extraction.fields, &sheets));
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
         record_id: id,
@@ -444,6 +447,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
         pages: manifest_pages,
         fields: extraction.fields,
         field_sources: extraction.sources,
+        personal_data,
     };
     // What is signed and stored matches its schema, or the record is not registered.
     if let Err(error) = conforms(&manifest, cx.settings.pipeline.fields_schema()) {

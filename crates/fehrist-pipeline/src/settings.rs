@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use fehrist_extract::Extractor;
-use fehrist_model::AccessLevel;
+use fehrist_model::{AccessLevel, field_names};
 use fehrist_schema::Schema;
 use serde::Deserialize;
 
@@ -104,6 +104,10 @@ impl BatchSettings {
 /// schema = "executive-document"
 /// extractors = ["executive_document"]
 /// retention = "P10Y"
+///
+/// [personal_data]
+/// fields = ["claimant", "debtor"]
+/// shows_at = "restricted"
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,6 +126,17 @@ pub struct PipelineDefinition {
     pub extractors: Vec<Extractor>,
     /// How long records are kept: `permanent`, or an ISO 8601 period of years (`P75Y`).
     pub retention: String,
+    /// Which fields hold personal data and who reads it: every pipeline says so.
+    pub personal_data: PersonalDataRule,
+}
+
+/// A pipeline's personal data: the fields that hold it (every word of their values is
+/// hidden on the pages too) and the lowest clearance that reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalDataRule {
+    pub fields: Vec<String>,
+    pub shows_at: AccessLevel,
 }
 
 /// Every `pipelines/*.toml`, built in by `build.rs`: name and text.
@@ -167,6 +182,22 @@ impl PipelineDefinition {
             return Err(invalid(format!(
                 "retention {:?} should be \"permanent\" or years as P<n>Y",
                 definition.retention
+            )));
+        }
+        let known = [
+            field_names::CLAIMANT,
+            field_names::DEBTOR,
+            field_names::PERSONS,
+        ];
+        if let Some(field) = definition
+            .personal_data
+            .fields
+            .iter()
+            .find(|f| !known.contains(&f.as_str()))
+        {
+            return Err(invalid(format!(
+                "personal_data names {field:?}, which is not a field of persons ({})",
+                known.join(", ")
             )));
         }
         Ok(definition)

@@ -1,10 +1,12 @@
 use std::fmt;
 
 use bytes::Bytes;
-use fehrist_index::{Hit, PageDoc, RecordFacts, SearchIndex, SearchRequest, SearchResults};
+use fehrist_index::{
+    Hit, PageDoc, RecordFacts, RedactedPage, SearchIndex, SearchRequest, SearchResults,
+};
 use fehrist_model::{
-    Amount, Digest, FieldValue, KeyId, Manifest, ManifestSignature, Page, PageWords,
-    QuarantineEntry, RecordId, RefCode,
+    Amount, Digest, FieldValue, KeyId, Manifest, ManifestSignature, Page, PageWords, PersonalData,
+    QuarantineEntry, REDACTED, RecordId, RefCode, SheetText, Word, redact_text, redact_words,
 };
 use fehrist_seal::log::log_entry;
 use fehrist_seal::{
@@ -186,14 +188,13 @@ impl Registry {
             self.ensure_indexed(&id).await?;
             return Ok(Registered::AlreadyRegistered);
         }
-        let russian: Vec<String> = record
+        let words: Vec<Vec<Word>> = record
             .manifest
             .pages
             .iter()
-            .zip(&record.texts)
-            .map(|(page, text)| {
-                let words = record.blobs.iter().find(|(d, _)| *d == page.words.sha256);
-                russian_words(page, words.map(|(_, bytes)| bytes.as_ref()), text)
+            .map(|page| {
+                let bytes = record.blobs.iter().find(|(d, _)| *d == page.words.sha256);
+                parsed_words(bytes.map(|(_, bytes)| bytes.as_ref()))
             })
             .collect();
         for (digest, bytes) in record.blobs {
@@ -223,10 +224,8 @@ impl Registry {
             return Ok(Registered::AlreadyRegistered);
         }
         if stored == ours {
-            self.index.replace_record(
-                &id,
-                &page_docs(&record.manifest, record.texts, russian, true),
-            )?;
+            self.index
+                .replace_record(&id, &page_docs(&record.manifest, record.texts, words, true))?;
         } else {
             self.index_from_store(&id, true).await?;
         }
@@ -259,13 +258,9 @@ impl Registry {
     async fn index_from_store(&self, id: &RecordId, current: bool) -> Result<(), RegistryError> {
         let record = self.load(id).await?;
         let texts = self.page_texts(&record.manifest).await?;
-        let mut russian = Vec::with_capacity(texts.len());
-        for (page, text) in record.manifest.pages.iter().zip(&texts) {
-            let words = self.store.get_blob(&page.words.sha256).await?;
-            russian.push(russian_words(page, Some(&words), text));
-        }
+        let words = self.page_words(&record.manifest).await?;
         self.index
-            .replace_record(id, &page_docs(&record.manifest, texts, russian, current))?;
+            .replace_record(id, &page_docs(&record.manifest, texts, words, current))?;
         Ok(())
     }
 
@@ -350,6 +345,17 @@ impl Registry {
             texts.push(String::from_utf8_lossy(&bytes).into_owned());
         }
         Ok(texts)
+    }
+
+    /// Each page's recognized words, in reading order (none for a page whose words
+    /// were not kept, a PDF's own text layer).
+    pub async fn page_words(&self, manifest: &Manifest) -> Result<Vec<Vec<Word>>, RegistryError> {
+        let mut words = Vec::with_capacity(manifest.pages.len());
+        for page in &manifest.pages {
+            let bytes = self.store.get_blob(&page.words.sha256).await?;
+            words.push(parsed_words(Some(&bytes)));
+        }
+        Ok(words)
     }
 
     /// The records registered under a file's reference code, newest first.
@@ -598,49 +604,87 @@ pub(crate) fn quarantine_id(entry: &QuarantineEntry) -> Digest {
     sha256(name.as_bytes())
 }
 
-/// A page's Russian words for the stemmed field: the words recognized as Russian, or
-/// the whole text of a Russian page whose words were not kept (a born-digital page).
-fn russian_words(page: &Page, words: Option<&[u8]>, text: &str) -> String {
-    match words.and_then(|bytes| serde_json::from_slice::<PageWords>(bytes).ok()) {
-        Some(words) if !words.words.is_empty() => words
-            .words
-            .iter()
-            .filter(|w| w.language == "rus")
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ if page.language == "rus" => text.to_owned(),
-        _ => String::new(),
-    }
+/// A page's recognized words; none when they were not kept (a born-digital page) or
+/// cannot be read.
+fn parsed_words(bytes: Option<&[u8]>) -> Vec<Word> {
+    bytes
+        .and_then(|bytes| serde_json::from_slice::<PageWords>(bytes).ok())
+        .map(|words| words.words)
+        .unwrap_or_default()
 }
 
+/// A page's Russian words for the stemmed field: the words recognized as Russian, or
+/// the whole text of a Russian page whose words were not kept (a born-digital page).
+fn russian_words(page: &Page, words: &[Word], text: &str) -> String {
+    if words.is_empty() {
+        return if page.language == "rus" {
+            text.to_owned()
+        } else {
+            String::new()
+        };
+    }
+    words
+        .iter()
+        .filter(|w| w.language == "rus")
+        .map(|w| w.text.as_str())
+        .filter(|w| *w != REDACTED)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pages of a record as the index takes them: their text for every clearance
+/// that reads its personal data, and with it hidden for the others.
 fn page_docs(
     manifest: &Manifest,
     texts: Vec<String>,
-    russian: Vec<String>,
+    words: Vec<Vec<Word>>,
     current: bool,
 ) -> Vec<PageDoc> {
     let facts = record_facts(manifest);
+    let sheets: Vec<SheetText<'_>> = manifest
+        .pages
+        .iter()
+        .zip(texts.iter().zip(&words))
+        .map(|(page, (text, words))| SheetText {
+            sheet: page.sheet,
+            text,
+            words,
+        })
+        .collect();
+    let personal = PersonalData::of(manifest, &sheets);
+    let personal_shows_at = PersonalData::shows_at(manifest);
     manifest
         .pages
         .iter()
-        .zip(texts)
-        .zip(russian)
-        .map(|((page, text), russian)| PageDoc {
-            record_id: manifest.record_id.clone(),
-            ref_code: manifest.passport.ref_code.clone(),
-            sheet: page.sheet,
-            title: manifest.passport.title.clone(),
-            document_type: manifest.passport.document_type.clone(),
-            access: manifest.access,
-            language: page.language.clone(),
-            master: page.master.sha256.clone(),
-            text,
-            russian,
-            pipeline: manifest.pipeline.name.clone(),
-            facts: facts.clone(),
-            current,
-            previous: manifest.previous.clone(),
+        .zip(texts.iter().zip(&words))
+        .map(|(page, (text, words))| {
+            let hidden = personal.as_ref().and_then(|p| p.sheet(page.sheet));
+            let redacted = hidden.map(|hidden| {
+                let text = redact_text(text, Some(hidden));
+                let words = redact_words(words, Some(hidden));
+                RedactedPage {
+                    russian: russian_words(page, &words, &text),
+                    text,
+                }
+            });
+            PageDoc {
+                record_id: manifest.record_id.clone(),
+                ref_code: manifest.passport.ref_code.clone(),
+                sheet: page.sheet,
+                title: manifest.passport.title.clone(),
+                document_type: manifest.passport.document_type.clone(),
+                access: manifest.access,
+                language: page.language.clone(),
+                master: page.master.sha256.clone(),
+                text: text.clone(),
+                russian: russian_words(page, words, text),
+                pipeline: manifest.pipeline.name.clone(),
+                facts: facts.clone(),
+                current,
+                previous: manifest.previous.clone(),
+                personal_shows_at,
+                redacted,
+            }
         })
         .collect()
 }

@@ -131,7 +131,9 @@ async fn log_object(State(state): State<AppState>, Path(path): Path<String>) -> 
 pub(crate) fn problem(error: ServiceError) -> Problem {
     match error {
         ServiceError::NotRegistered { .. } => Problem::not_found(),
-        ServiceError::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, error.to_string()),
+        ServiceError::Forbidden(_) | ServiceError::NeedsClearance { .. } => {
+            Problem::new(StatusCode::FORBIDDEN, error.to_string())
+        }
         // A parameter outside what the API describes: the documented 400.
         ServiceError::Invalid(_) => bad_request(error.to_string()),
         ServiceError::Query { .. } => bad_request(error.to_string()),
@@ -211,6 +213,8 @@ async fn search(
         case_number: params.case_number,
         name: params.name,
         access,
+        // The caller's clearance picks the index view; the service sets it.
+        clearance: None,
         dates_from: day(params.from.as_deref(), "from")?,
         dates_to: day(params.to.as_deref(), "to")?,
         amount_from: params.amount_min,
@@ -263,24 +267,17 @@ fn page_of(manifest: &Manifest, sheet: &str) -> Result<usize, Problem> {
         .ok_or_else(Problem::not_found)
 }
 
-async fn blob(state: &AppState, digest: &fehrist_model::Digest) -> Result<Bytes, Problem> {
-    state
-        .registry
-        .store()
-        .get_blob(digest)
-        .await
-        .map_err(internal)
-}
-
 async fn page_text(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((id, sheet)): Path<(String, String)>,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let page = &record.manifest.pages[page_of(&record.manifest, &sheet)?];
-    let bytes = blob(&state, &page.text.sha256).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes).into_response())
+    let sheet = record.manifest.pages[page_of(&record.manifest, &sheet)?].sheet;
+    let text = fehrist_service::page_text(&state.registry, &caller, &record.manifest, sheet)
+        .await
+        .map_err(problem)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
 async fn page_alto(
@@ -289,10 +286,12 @@ async fn page_alto(
     Path((id, sheet)): Path<(String, String)>,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let page = &record.manifest.pages[page_of(&record.manifest, &sheet)?];
-    let alto = page.alto.as_ref().ok_or_else(Problem::not_found)?;
-    let bytes = blob(&state, &alto.sha256).await?;
-    Ok(([(header::CONTENT_TYPE, "application/alto+xml")], bytes).into_response())
+    let sheet = record.manifest.pages[page_of(&record.manifest, &sheet)?].sheet;
+    let alto = fehrist_service::page_alto(&state.registry, &caller, &record.manifest, sheet)
+        .await
+        .map_err(problem)?
+        .ok_or_else(Problem::not_found)?;
+    Ok(([(header::CONTENT_TYPE, "application/alto+xml")], alto).into_response())
 }
 
 /// The page's scan: a PNG or JPEG master as stored (with range requests); a TIFF or
@@ -306,9 +305,10 @@ async fn page_image(
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
     let sheet = record.manifest.pages[page_of(&record.manifest, &sheet)?].sheet;
-    let (bytes, media_type) = fehrist_service::page_image(&state.registry, &record.manifest, sheet)
-        .await
-        .map_err(problem)?;
+    let (bytes, media_type) =
+        fehrist_service::page_image(&state.registry, &caller, &record.manifest, sheet)
+            .await
+            .map_err(problem)?;
     ranged(&headers, bytes, &media_type)
 }
 
@@ -319,7 +319,7 @@ async fn record_pdf(
     headers: HeaderMap,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
-    let pdf = fehrist_service::record_pdf(&state.registry, &record.manifest)
+    let pdf = fehrist_service::record_pdf(&state.registry, &caller, &record.manifest)
         .await
         .map_err(internal)?;
     ranged(&headers, Bytes::from(pdf), "application/pdf")

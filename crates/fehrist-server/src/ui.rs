@@ -385,6 +385,8 @@ pub(crate) async fn search(
         pipeline: params.pipeline.clone(),
         language: params.language.clone(),
         access,
+        // The caller's clearance picks the index view; the service sets it.
+        clearance: None,
         offset: params.offset,
         limit: PAGE,
         facets: true,
@@ -603,11 +605,13 @@ pub(crate) async fn record(
     let lang = Lang::choose(params.lang.as_deref(), &headers);
     let record = visible_record(&state, &caller, &id).await?;
     let manifest = &record.manifest;
-    let texts = state
-        .registry
-        .page_texts(manifest)
-        .await
-        .map_err(|e| Problem::internal(&e))?;
+    let mut texts = Vec::with_capacity(manifest.pages.len());
+    for page in &manifest.pages {
+        let text = fehrist_service::page_text(&state.registry, &caller, manifest, page.sheet)
+            .await
+            .map_err(crate::api::problem)?;
+        texts.push(text);
+    }
     let shown = fehrist_service::show(&state.registry, &caller, &record)
         .await
         .map_err(crate::api::problem)?;

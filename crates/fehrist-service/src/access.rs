@@ -1,13 +1,12 @@
 //! The clearance rule: what a caller may read of a record. Records above its clearance
-//! do not exist for it (the index filters them before anything is counted); personal
-//! data fields ([`fehrist_model::PERSONAL_FIELDS`]) are redacted below `restricted`.
+//! do not exist for it (the index holds one view per clearance); a record's personal
+//! data (its pipeline's fields that name persons, and every place on the pages where
+//! their words stand) is hidden below the clearance that reads it, `restricted` unless
+//! the manifest says otherwise.
 
-use fehrist_model::{AccessLevel, FieldValue, Manifest, is_personal};
+use fehrist_model::{AccessLevel, FieldValue, Manifest, PERSONAL_FIELDS, PersonalData, REDACTED};
 
 use crate::Caller;
-
-/// What stands in for a personal value the caller may not read.
-pub const REDACTED: &str = "[redacted]";
 
 /// Access levels a caller may see, lowest first.
 pub fn visible_levels(caller: &Caller) -> Vec<AccessLevel> {
@@ -17,15 +16,29 @@ pub fn visible_levels(caller: &Caller) -> Vec<AccessLevel> {
         .collect()
 }
 
-/// The manifest as the caller may read it: below `restricted`, every personal field's
-/// value is replaced (a list item by item) and its place in the text left out.
+/// Whether the caller reads the record's personal data.
+pub fn reads_personal_data(manifest: &Manifest, caller: &Caller) -> bool {
+    caller.may_see(PersonalData::shows_at(manifest))
+}
+
+/// The manifest as the caller may read it: below the clearance that reads personal
+/// data, every personal field's value is replaced (a list item by item) and its place
+/// in the text left out. Where it stands on the pages (`personal_data`) is kept: it
+/// says what is hidden, not what it says.
 pub fn readable_manifest(manifest: &Manifest, caller: &Caller) -> Manifest {
     let mut readable = manifest.clone();
-    if caller.may_see(AccessLevel::Restricted) {
+    if reads_personal_data(manifest, caller) {
         return readable;
     }
+    let personal = |name: &str| {
+        let name = name.split('/').next().unwrap_or(name);
+        match &manifest.personal_data {
+            Some(data) => data.fields.iter().any(|f| f == name),
+            None => PERSONAL_FIELDS.contains(&name),
+        }
+    };
     for (name, value) in readable.fields.iter_mut() {
-        if !is_personal(name) {
+        if !personal(name) {
             continue;
         }
         *value = match value {
@@ -35,7 +48,7 @@ pub fn readable_manifest(manifest: &Manifest, caller: &Caller) -> Manifest {
         };
     }
     for source in readable.field_sources.iter_mut() {
-        if is_personal(&source.field) {
+        if personal(&source.field) {
             source.span = None;
         }
     }

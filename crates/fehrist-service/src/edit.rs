@@ -2,7 +2,8 @@
 //! one it corrects, keeps its scans and provenance, and says who edited, when and why.
 
 use fehrist_model::{
-    AuditOutcome, DateSpan, Edit, FieldOrigin, FieldSource, FieldValue, Manifest, Role,
+    AccessLevel, AuditOutcome, DateSpan, Edit, FieldOrigin, FieldSource, FieldValue, Manifest,
+    PersonalData, Role, SheetText,
 };
 use fehrist_pipeline::{PipelineDefinition, conforms};
 use fehrist_registry::{NewRecord, Registry};
@@ -25,6 +26,10 @@ pub struct EditRequest {
     pub archive: String,
     pub set: Vec<(String, FieldValue)>,
     pub remove: Vec<String>,
+    /// Words (or names) to hide as personal data wherever they stand on the pages.
+    pub redact: Vec<String>,
+    /// Words hidden as personal data to show again (a redaction found wrong).
+    pub unredact: Vec<String>,
     /// Why: kept in the new version.
     pub reason: String,
 }
@@ -54,9 +59,14 @@ async fn correct(
     now: &str,
 ) -> Result<EditAnswer, ServiceError> {
     caller.need(Role::Archivist)?;
-    if request.set.is_empty() && request.remove.is_empty() {
+    if request.set.is_empty()
+        && request.remove.is_empty()
+        && request.redact.is_empty()
+        && request.unredact.is_empty()
+    {
         return Err(ServiceError::Invalid(
-            "nothing to change: give a field to set or to remove".to_owned(),
+            "nothing to change: give a field to set or to remove, or words to redact or show"
+                .to_owned(),
         ));
     }
     if request.reason.trim().is_empty() {
@@ -76,7 +86,23 @@ async fn correct(
         .await?;
     let old = &versions.first().unwrap_or(named).manifest;
     let mut manifest = corrected(old, &request, &caller.actor)?;
-    if manifest.fields == old.fields && manifest.passport == old.passport {
+    let texts = registry.page_texts(old).await?;
+    let words = registry.page_words(old).await?;
+    let sheets: Vec<SheetText<'_>> = old
+        .pages
+        .iter()
+        .zip(texts.iter().zip(&words))
+        .map(|(page, (text, words))| SheetText {
+            sheet: page.sheet,
+            text,
+            words,
+        })
+        .collect();
+    manifest.personal_data = redactions(old, &manifest, &request, &sheets);
+    if manifest.fields == old.fields
+        && manifest.passport == old.passport
+        && manifest.personal_data == old.personal_data
+    {
         return Err(ServiceError::NothingChanged);
     }
     let schema = PipelineDefinition::shipped(&manifest.pipeline.name)
@@ -92,10 +118,14 @@ async fn correct(
     conforms(&manifest, schema).map_err(|e| ServiceError::Schema(e.to_string()))?;
     let correction = canonical_json(
         "correction",
-        &(&manifest.fields, &manifest.passport, &manifest.edit),
+        &(
+            &manifest.fields,
+            &manifest.passport,
+            &manifest.edit,
+            &manifest.personal_data,
+        ),
     )?;
     manifest.record_id = edited_record_id(&old.record_id, &correction);
-    let texts = registry.page_texts(old).await?;
     let id = manifest.record_id.clone();
     registry
         .register(
@@ -187,6 +217,40 @@ fn corrected(
         manifest.fields.insert(name.clone(), value.clone());
     }
     Ok(manifest)
+}
+
+/// The corrected version's personal data: what the old one hid, the words of personal
+/// values set now (a corrected name stays hidden under its old spelling too), and the
+/// archivist's own additions and removals.
+fn redactions(
+    old: &Manifest,
+    new: &Manifest,
+    request: &EditRequest,
+    sheets: &[SheetText<'_>],
+) -> Option<PersonalData> {
+    let mut data = PersonalData::of(old, sheets);
+    if request.redact.is_empty() && request.unredact.is_empty() && new.fields == old.fields {
+        return data;
+    }
+    let data = data.get_or_insert_with(|| PersonalData {
+        shows_at: AccessLevel::Restricted,
+        fields: Vec::new(),
+        sheets: Vec::new(),
+    });
+    let set_now: Vec<String> = request
+        .set
+        .iter()
+        .filter(|(name, _)| data.fields.contains(name))
+        .flat_map(|(_, value)| match value {
+            FieldValue::Text(text) => vec![text.clone()],
+            FieldValue::Texts(texts) => texts.clone(),
+            FieldValue::Amounts(_) => Vec::new(),
+        })
+        .collect();
+    data.mark(&set_now, sheets);
+    data.mark(&request.redact, sheets);
+    data.unmark(&request.unredact, sheets);
+    Some(data.clone())
 }
 
 /// The outcome an audit event records for a use case's result.

@@ -2,7 +2,8 @@
 //!
 //! The command line, the JSON API and the web pages only parse input and render what
 //! these functions return: [`search`], [`show`], [`verify_file`], [`verify_record`],
-//! [`evidence`], [`edit`], [`ingest`], [`record_pdf`], [`page_image`], [`fonds`],
+//! [`evidence`], [`edit`], [`ingest`], [`record_pdf`], [`page_text`], [`page_alto`],
+//! [`page_image`], [`fonds`],
 //! [`fond_passport`], [`report`], [`fixity`] and [`replicate`]. Each takes its
 //! typed input, the [`Caller`] (whose clearance decides what exists for it and which
 //! fields it may read) and, where it records a time, the time as RFC 3339. The types
@@ -21,22 +22,23 @@ mod edit;
 mod ingest;
 mod keep;
 mod open;
+mod pages;
 mod publish;
 mod records;
 mod search;
 mod verify;
 pub mod wire;
 
-pub use access::{readable_manifest, visible_levels};
+pub use access::{readable_manifest, reads_personal_data, visible_levels};
 pub use caller::Caller;
 pub use edit::{EditRequest, edit};
 pub use ingest::{IngestRequest, ingest};
 pub use keep::{fixity, replicate, signed_report};
 pub use open::{Opening, Paths, hostname};
+pub use pages::{page_alto, page_image, page_text};
 pub use publish::{PublishError, record_pdf};
 pub use records::{
-    Named, fond_passport, fonds, page_image, report, resolve, show, visible_manifests,
-    visible_record,
+    Named, fond_passport, fonds, report, resolve, show, visible_manifests, visible_record,
 };
 pub use search::{MAX_LIMIT, MAX_OFFSET, parse_sort, search};
 pub use verify::{evidence, verify_file, verify_record};
@@ -63,6 +65,11 @@ pub enum ServiceError {
     NotRegistered { name: String },
     #[error("this needs the {0} role")]
     Forbidden(fehrist_model::Role),
+    #[error("{what} needs {clearance} clearance")]
+    NeedsClearance {
+        what: &'static str,
+        clearance: fehrist_model::AccessLevel,
+    },
     #[error("the query {query:?} cannot be understood")]
     Query { query: String },
     #[error("nothing changes: every value given is the one the record already has")]

@@ -1,7 +1,6 @@
 //! Reading records: a record by id or reference code with its versions, its pages,
 //! and the fonds and passports computed from the current versions.
 
-use bytes::Bytes;
 use fehrist_model::{FondDeclaration, FondPassport, Manifest, RecordId, RefCode};
 use fehrist_registry::{Registry, RegistryError, StoredRecord};
 
@@ -171,37 +170,6 @@ pub async fn fond_passport(
         });
     }
     Ok(passport)
-}
-
-/// A sheet's scan as an image a browser shows, with its media type: a PNG or JPEG
-/// master as stored, a TIFF or PDF page drawn as PNG.
-pub async fn page_image(
-    registry: &Registry,
-    manifest: &Manifest,
-    sheet: u32,
-) -> Result<(Bytes, String), ServiceError> {
-    let page = manifest
-        .pages
-        .iter()
-        .find(|p| p.sheet == sheet)
-        .ok_or_else(|| ServiceError::NotRegistered {
-            name: format!("{} sheet {sheet}", manifest.passport.ref_code),
-        })?;
-    let bytes = registry
-        .store()
-        .get_blob(&page.master.sha256)
-        .await
-        .map_err(RegistryError::from)?;
-    match page.master.media_type.as_str() {
-        "image/png" | "image/jpeg" => Ok((bytes, page.master.media_type.clone())),
-        _ => {
-            let number = page.source.page;
-            let png = tokio::task::spawn_blocking(move || fehrist_ocr::page_png(&bytes, number))
-                .await
-                .map_err(|e| ServiceError::Invalid(format!("drawing the page failed: {e}")))??;
-            Ok((Bytes::from(png), "image/png".to_owned()))
-        }
-    }
 }
 
 /// Digitization KPIs over the current versions the caller may see, and the

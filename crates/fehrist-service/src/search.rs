@@ -1,6 +1,7 @@
 //! Full-text search within the caller's clearance, current versions only.
 
 use fehrist_index::{IndexError, SearchRequest, Sort};
+use fehrist_model::AccessLevel;
 use fehrist_registry::{Registry, RegistryError};
 
 use crate::access::visible_levels;
@@ -45,6 +46,14 @@ pub fn search(
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
     }
+    // Names are personal data: indexed only where they may be read, and asked for
+    // only by a caller who may read them.
+    if request.name.is_some() && !caller.may_see(AccessLevel::Restricted) {
+        return Err(ServiceError::NeedsClearance {
+            what: "searching by a person's name",
+            clearance: AccessLevel::Restricted,
+        });
+    }
     let mut access = visible_levels(caller);
     if !request.access.is_empty() {
         access.retain(|level| request.access.contains(level));
@@ -58,6 +67,7 @@ pub fn search(
         });
     }
     request.access = access;
+    request.clearance = Some(caller.clearance);
     let found = registry.search_with(&request).map_err(|e| match e {
         RegistryError::Index(IndexError::Query { query, .. }) => ServiceError::Query { query },
         other => other.into(),

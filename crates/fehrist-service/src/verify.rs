@@ -204,5 +204,17 @@ pub async fn evidence(
             name: name.to_owned(),
         });
     };
+    // The bundle holds the signed manifest byte for byte, personal data and all: it
+    // cannot be redacted without breaking the signature it carries.
+    if !crate::reads_personal_data(&record.manifest, caller)
+        && crate::pages::hidden_from(registry, caller, &record.manifest)
+            .await?
+            .is_some()
+    {
+        return Err(ServiceError::NeedsClearance {
+            what: "the evidence of a record with personal data",
+            clearance: fehrist_model::PersonalData::shows_at(&record.manifest),
+        });
+    }
     Ok(registry.evidence(&record.manifest.record_id).await?)
 }

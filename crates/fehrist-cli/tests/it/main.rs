@@ -2,6 +2,7 @@
 
 mod audit_flood;
 mod hostile_http;
+mod personal_data;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

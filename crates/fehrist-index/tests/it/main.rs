@@ -23,6 +23,8 @@ fn page(record: u8, code: &str, sheet: u32, language: &str, text: &str) -> PageD
         facts: RecordFacts::default(),
         current: true,
         previous: None,
+        personal_shows_at: AccessLevel::Restricted,
+        redacted: None,
     }
 }
 
@@ -466,4 +468,136 @@ fn a_replaced_version_is_found_only_when_every_version_is_asked_for() {
         2
     );
     assert_eq!(index.sheets_with_master(&first.master).unwrap().len(), 1);
+}
+
+/// A score depends only on the pages the caller may read: hidden pages full of the
+/// query's word, or none at all, give the same scores to the same visible pages.
+#[test]
+fn scores_do_not_depend_on_pages_the_caller_cannot_see() {
+    let visible = [
+        page(
+            1,
+            "TJ-CSA/F-80/O-1/D-1",
+            1,
+            "tgk",
+            "Қарори суд дар бораи алимент",
+        ),
+        page(
+            2,
+            "TJ-CSA/F-80/O-1/D-2",
+            1,
+            "tgk",
+            "Суд ва қарор дар бораи замин замин",
+        ),
+    ];
+    let index_with = |hidden_text: Option<&str>| {
+        let index = SearchIndex::in_memory().unwrap();
+        for doc in &visible {
+            index
+                .replace_record(&doc.record_id, std::slice::from_ref(doc))
+                .unwrap();
+        }
+        for record in (10..15u8).filter(|_| hidden_text.is_some()) {
+            let hidden = PageDoc {
+                access: AccessLevel::Secret,
+                ..page(
+                    record,
+                    "TJ-CSA/F-81/O-1/D-1",
+                    1,
+                    "tgk",
+                    hidden_text.unwrap(),
+                )
+            };
+            index
+                .replace_record(&hidden.record_id.clone(), &[hidden])
+                .unwrap();
+        }
+        index.commit().unwrap();
+        index
+    };
+    let scores = |index: &SearchIndex, clearance: AccessLevel| -> Vec<f32> {
+        let found = index
+            .search_with(&SearchRequest {
+                query: "суд".into(),
+                clearance: Some(clearance),
+                limit: 50,
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        visible
+            .iter()
+            .map(|doc| {
+                found
+                    .hits
+                    .iter()
+                    .find(|h| h.record_id == doc.record_id)
+                    .expect("a visible page is found")
+                    .score
+            })
+            .collect()
+    };
+    let without = scores(&index_with(None), AccessLevel::Internal);
+    let crowded = index_with(Some("суд суд суд суд суд суд суд суд"));
+    assert_eq!(scores(&crowded, AccessLevel::Internal), without);
+    let unrelated = index_with(Some("замин бе ягон калимаи ҷустуҷӯ"));
+    assert_eq!(scores(&unrelated, AccessLevel::Internal), without);
+    // Scored over every page (as one index for all clearances would), the hidden
+    // pages move the visible pages' scores.
+    assert_ne!(scores(&crowded, AccessLevel::Secret), without);
+}
+
+/// Below the clearance that reads personal data, a page is indexed as redacted: its
+/// hidden words find nothing, snippets show `[redacted]`, and names are not indexed.
+#[test]
+fn personal_data_is_not_found_below_the_clearance_that_reads_it() {
+    let index = SearchIndex::in_memory().unwrap();
+    let writ = PageDoc {
+        access: AccessLevel::Internal,
+        facts: RecordFacts {
+            names: vec!["Назаров Фаррух".to_owned()],
+            ..RecordFacts::default()
+        },
+        redacted: Some(fehrist_index::RedactedPage {
+            text: "Должник: [redacted] [redacted], суди ноҳияи Сино".to_owned(),
+            russian: String::new(),
+        }),
+        ..page(
+            3,
+            "TJ-CSA/F-82/O-1/D-1",
+            1,
+            "tgk",
+            "Должник: Назаров Фаррух, суди ноҳияи Сино",
+        )
+    };
+    index
+        .replace_record(&writ.record_id.clone(), &[writ])
+        .unwrap();
+    index.commit().unwrap();
+    let found = |query: &str, name: Option<&str>, clearance| {
+        index
+            .search_with(&SearchRequest {
+                query: query.into(),
+                name: name.map(str::to_owned),
+                clearance: Some(clearance),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .unwrap()
+    };
+    use AccessLevel::{Internal, Restricted};
+    assert_eq!(found("Назаров", None, Internal).total, 0);
+    assert_eq!(found("names:назаров", None, Internal).total, 0);
+    assert_eq!(found("", Some("Назаров"), Internal).total, 0);
+    let snippet = &found("Сино", None, Internal).hits[0].snippet;
+    assert!(
+        snippet.contains("[redacted]") && !snippet.contains("Назаров"),
+        "{snippet}"
+    );
+    assert_eq!(found("Назаров", None, Restricted).total, 1);
+    assert_eq!(found("", Some("Назаров"), Restricted).total, 1);
+    assert!(
+        found("Сино", None, Restricted).hits[0]
+            .snippet
+            .contains("Назаров")
+    );
 }

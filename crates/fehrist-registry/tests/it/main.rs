@@ -120,6 +120,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             pages: manifest_pages,
             fields: Default::default(),
             field_sources: Vec::new(),
+            personal_data: None,
         },
         blobs,
         texts: pages.iter().map(|(_, text)| (*text).to_owned()).collect(),

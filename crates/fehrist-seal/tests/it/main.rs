@@ -92,6 +92,7 @@ fn example_manifest() -> Manifest {
         }],
         fields: Default::default(),
         field_sources: Vec::new(),
+        personal_data: None,
     }
 }
 

@@ -85,8 +85,8 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
             record: "TJ-CSA/F-70/O-1/D-1".to_owned(),
             archive: "TJ-CSA".to_owned(),
             set: vec![(name.to_owned(), FieldValue::Text(value.to_owned()))],
-            remove: Vec::new(),
             reason: "read wrongly".to_owned(),
+            ..EditRequest::default()
         };
         fehrist_service::edit(&registry, &key, &editor, request, "edit-desk", NOW)
     };
