@@ -617,13 +617,13 @@ impl SearchIndex {
         let f = self.fields;
         let mut parser = QueryParser::for_index(&view.index, vec![f.text, f.text_russian, f.title]);
         parser.set_conjunction_by_default();
-        parser
-            .parse_query(query)
-            .map(Some)
-            .map_err(|source| IndexError::Query {
-                query: query.to_owned(),
-                source: Box::new(source),
-            })
+        // A query that is not tantivy's syntax throughout (an unclosed quote or
+        // parenthesis, a stray `:`) is searched for what of it can be read: a person
+        // typing words never gets an error for them.
+        Ok(Some(match parser.parse_query(query) {
+            Ok(parsed) => parsed,
+            Err(_) => parser.parse_query_lenient(query).0,
+        }))
     }
 
     fn filters(&self, request: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {

@@ -193,8 +193,13 @@ async fn search(
     Extension(caller): Extension<Caller>,
     Query(params): Query<SearchParams>,
 ) -> Answer {
-    let access = match params.access.as_deref().filter(|a| !a.is_empty()) {
+    let access = match params.access.as_deref() {
         None => Vec::new(),
+        Some("") => {
+            return Err(bad_request(
+                "access is one or more of open, internal, restricted, secret, comma-separated",
+            ));
+        }
         Some(asked) => asked
             .split(',')
             .map(|level| level.trim().parse::<AccessLevel>())
@@ -446,8 +451,12 @@ async fn verify(
     let body = axum::body::to_bytes(body, crate::MAX_UPLOAD_BYTES)
         .await
         .map_err(|_| too_large())?;
-    if body.is_empty() {
-        return Err(bad_request("upload the file as the request body"));
+    // No body at all is a request without its file; an empty file with its media
+    // type is a file like any other (and never registered).
+    if body.is_empty() && !headers.contains_key(header::CONTENT_TYPE) {
+        return Err(bad_request(
+            "upload the file as the request body (Content-Type: application/octet-stream)",
+        ));
     }
     let check = fehrist_service::verify_file(&state.registry, &caller, &body)
         .await

@@ -70,7 +70,7 @@ pub(crate) struct Metrics {
     searches: AtomicU64,
     search_micros: AtomicU64,
     audit_failures: AtomicU64,
-    /// Requests answered 503 because their audit event could not be queued.
+    /// Requests answered 503 because their audit event could not be queued or written.
     audit_refusals: AtomicU64,
 }
 
@@ -102,7 +102,7 @@ impl Metrics {
              # HELP fehrist_audit_write_failures_total Batches of audit events that could not be written.\n\
              # TYPE fehrist_audit_write_failures_total counter\n\
              fehrist_audit_write_failures_total {}\n\
-             # HELP fehrist_audit_queue_refusals_total Requests refused because their audit event found no room.\n\
+             # HELP fehrist_audit_queue_refusals_total Requests refused because their audit event found no room or could not be written.\n\
              # TYPE fehrist_audit_queue_refusals_total counter\n\
              fehrist_audit_queue_refusals_total {}\n",
             self.searches.load(Ordering::Relaxed),
@@ -114,12 +114,31 @@ impl Metrics {
     }
 }
 
+/// An audit event on its way to the writer.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) event: AuditEvent,
+    /// Told `true` once the event is in the audit log and `false` when it could not be
+    /// written; `None` for a window's tally, which no request waits on.
+    pub(crate) written: Option<tokio::sync::oneshot::Sender<bool>>,
+}
+
+/// What became of a request's audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audited {
+    Written,
+    /// The queue had no room within the wait, or the service is stopping.
+    NoRoom,
+    /// The writer could not append it to the audit log.
+    NotWritten,
+}
+
 /// What every handler shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) registry: Registry,
     /// Taken out at shutdown, which closes the channel and ends the writer.
-    audit: std::sync::Mutex<Option<mpsc::Sender<AuditEvent>>>,
+    audit: std::sync::Mutex<Option<mpsc::Sender<Queued>>>,
     /// Requests without a valid token, and refused ones, of the current window.
     tally: audit::Tally,
     pub(crate) metrics: Metrics,
@@ -282,11 +301,10 @@ async fn authorize_and_audit(
         state.tally.add(client.ip(), event);
         return response;
     }
-    if state.queue(event).await {
-        response
-    } else {
-        // The event has no room: the answer is withheld rather than given unaudited.
-        state.audit_behind()
+    // The answer is withheld unless its event is written: never given unaudited.
+    match state.audit(event).await {
+        Audited::Written => response,
+        refused => state.unaudited(refused),
     }
 }
 
@@ -352,7 +370,7 @@ const TOKEN_CACHE: Duration = Duration::from_secs(5);
 impl Shared {
     /// Queues an event for the writer, waiting for room up to the limit; false when
     /// there was none (or the service is stopping).
-    async fn queue(&self, event: AuditEvent) -> bool {
+    async fn queue(&self, queued: Queued) -> bool {
         let sender = self
             .audit
             .lock()
@@ -363,9 +381,42 @@ impl Shared {
         };
         let wait = self.tally.limits().queue_wait;
         matches!(
-            tokio::time::timeout(wait, sender.send(event)).await,
+            tokio::time::timeout(wait, sender.send(queued)).await,
             Ok(Ok(()))
         )
+    }
+
+    /// Queues a request's event and waits until it is written: a request is answered
+    /// only once its event is in the audit log (fail closed).
+    async fn audit(&self, event: AuditEvent) -> Audited {
+        let (told, written) = tokio::sync::oneshot::channel();
+        let queued = Queued {
+            event,
+            written: Some(told),
+        };
+        if !self.queue(queued).await {
+            return Audited::NoRoom;
+        }
+        match written.await {
+            Ok(true) => Audited::Written,
+            _ => Audited::NotWritten,
+        }
+    }
+
+    /// The answer to a request whose event was not written: withheld, since it would
+    /// go unaudited.
+    fn unaudited(&self, audited: Audited) -> Response {
+        if audited == Audited::NoRoom {
+            return self.audit_behind();
+        }
+        self.metrics.audit_refusals.fetch_add(1, Ordering::Relaxed);
+        let mut refused = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the audit log cannot be written, so nothing is answered; try again later",
+        )
+        .into_response();
+        refused.headers_mut().insert(header::RETRY_AFTER, 5.into());
+        refused
     }
 
     /// The audit event of a sign-in attempt: queued when the token is valid, tallied
@@ -404,10 +455,9 @@ impl Shared {
                 .into_response())
             };
         }
-        if self.queue(event).await {
-            Ok(())
-        } else {
-            Err(self.audit_behind())
+        match self.audit(event).await {
+            Audited::Written => Ok(()),
+            refused => Err(self.unaudited(refused)),
         }
     }
 
@@ -426,7 +476,11 @@ impl Shared {
     /// Queues the tallied events of the window that ends now.
     async fn queue_tally(&self) {
         for event in self.tally.take() {
-            if !self.queue(event).await {
+            let queued = Queued {
+                event,
+                written: None,
+            };
+            if !self.queue(queued).await {
                 self.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
                 eprintln!("fehrist serve: a tallied audit event found no room in the queue");
             }
@@ -458,12 +512,13 @@ impl Shared {
     }
 }
 
-/// Writes audit events in batches: whatever arrived within 200 ms, up to 1,000, under
-/// one checkpoint. Returns when every sender is gone and the last batch is written.
-async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::Receiver<AuditEvent>) {
+/// Writes audit events in batches: whatever arrived within 50 ms of the first, up to
+/// 1,000, under one checkpoint, then tells each request whether its event was written.
+/// Returns when every sender is gone and the last batch is written.
+async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::Receiver<Queued>) {
     while let Some(first) = events.recv().await {
         let mut batch = vec![first];
-        let deadline = tokio::time::sleep(Duration::from_millis(200));
+        let deadline = tokio::time::sleep(Duration::from_millis(50));
         tokio::pin!(deadline);
         while batch.len() < 1000 {
             tokio::select! {
@@ -474,12 +529,21 @@ async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::Receiver<Audit
                 () = &mut deadline => break,
             }
         }
-        if let Err(e) = state.registry.record_events(&batch).await {
-            state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
-            eprintln!(
-                "fehrist serve: {} audit event(s) could not be written: {e}",
-                batch.len()
-            );
+        let (events_of_batch, waiting): (Vec<AuditEvent>, Vec<_>) =
+            batch.into_iter().map(|q| (q.event, q.written)).unzip();
+        let written = match state.registry.record_events(&events_of_batch).await {
+            Ok(_) => true,
+            Err(e) => {
+                state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
+                eprintln!(
+                    "fehrist serve: {} audit event(s) could not be written, their requests are refused: {e}",
+                    events_of_batch.len()
+                );
+                false
+            }
+        };
+        for told in waiting.into_iter().flatten() {
+            let _ = told.send(written);
         }
     }
 }

@@ -21,6 +21,8 @@ use super::*;
 struct Served {
     app: Router,
     events: mpsc::Receiver<AuditEvent>,
+    /// Whether the audit log "writes": when not, every audited request must fail.
+    writable: Arc<std::sync::atomic::AtomicBool>,
     scan: Vec<u8>,
     record: String,
     reader: String,
@@ -81,7 +83,26 @@ async fn served() -> Served {
     )
     .await
     .unwrap();
-    let (sender, events) = mpsc::channel(100);
+    // A writer that keeps the events for the test, and fails when told to.
+    let (sender, mut queued) = mpsc::channel::<Queued>(100);
+    let (written, events) = mpsc::channel(1000);
+    let writable = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let works = Arc::clone(&writable);
+    tokio::spawn(async move {
+        while let Some(Queued {
+            event,
+            written: told,
+        }) = queued.recv().await
+        {
+            let ok = works.load(Ordering::SeqCst);
+            if ok {
+                let _ = written.send(event).await;
+            }
+            if let Some(told) = told {
+                let _ = told.send(ok);
+            }
+        }
+    });
     let state = Arc::new(Shared {
         registry,
         audit: std::sync::Mutex::new(Some(sender)),
@@ -92,6 +113,7 @@ async fn served() -> Served {
     Served {
         app: router(state, ConnectionLimits::default().request_timeout),
         events,
+        writable,
         scan: std::fs::read(fixture).unwrap(),
         record,
         reader,
@@ -433,4 +455,41 @@ async fn slow_clients_are_cut_off() {
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+/// Fail closed: a request whose audit event cannot be written is not answered (503),
+/// and is answered again once the audit log writes.
+#[tokio::test]
+async fn a_request_whose_event_cannot_be_written_is_refused() {
+    let served = served().await;
+    let path = "/api/v1/search?q=%D0%B1%D0%BE%D0%B9%D0%B3%D0%BE%D0%BD%D0%B8%D0%B8";
+    let before = served
+        .ask("GET", path, Some(&served.reader), Vec::new())
+        .await;
+    assert_eq!(before.status, StatusCode::OK);
+    served.writable.store(false, Ordering::SeqCst);
+    let refused = served
+        .ask("GET", path, Some(&served.reader), Vec::new())
+        .await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    let body = String::from_utf8_lossy(&refused.bytes).into_owned();
+    assert!(body.contains("audit log cannot be written"), "{body}");
+    assert!(
+        !body.contains("hits"),
+        "nothing of the answer is given: {body}"
+    );
+    let record = served
+        .ask(
+            "GET",
+            &format!("/api/v1/records/{}", served.record),
+            Some(&served.reader),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(record.status, StatusCode::SERVICE_UNAVAILABLE);
+    served.writable.store(true, Ordering::SeqCst);
+    let after = served
+        .ask("GET", path, Some(&served.reader), Vec::new())
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
 }

@@ -1,6 +1,7 @@
 //! The `fehrist` binary as a user runs it: real Tesseract, a store on disk.
 
 mod audit_flood;
+mod contract;
 mod hostile_http;
 mod personal_data;
 
