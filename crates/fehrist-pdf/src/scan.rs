@@ -50,6 +50,7 @@ impl ScannedPdf {
                 reason: "truncated: objects follow its last %%EOF".to_owned(),
             });
         }
+        inflates_within_bounds(bytes)?;
         let drawn = Pdf::new(bytes.to_vec()).map_err(|error| match error {
             hayro::hayro_syntax::LoadPdfError::Decryption(_) => PdfError::Encrypted,
             hayro::hayro_syntax::LoadPdfError::Invalid => PdfError::Malformed {
@@ -59,7 +60,6 @@ impl ScannedPdf {
         if drawn.objects().into_iter().any(|o| carries_javascript(&o)) {
             return Err(PdfError::JavaScript);
         }
-        inflates_within_bounds(&drawn)?;
         let page_count = drawn.pages().len() as u32;
         if page_count == 0 {
             return Err(PdfError::NoPages);
@@ -139,31 +139,44 @@ pub const MAX_INFLATED_STREAM: u64 = 512 << 20;
 /// The most all of a master's streams may inflate to together.
 pub const MAX_INFLATED_FILE: u64 = 4 << 30;
 
-/// Inflates every Flate-compressed stream once, into nothing, counting: a compression
-/// bomb (a few megabytes that inflate to gigabytes) is refused before any of it is
-/// decoded for real, and fails its own record only.
-fn inflates_within_bounds(pdf: &Pdf) -> Result<(), PdfError> {
-    use hayro::hayro_syntax::Filter;
+/// Inflates every Flate-compressed stream of the file once, into nothing, counting,
+/// straight from its bytes and before any parser reads it: a compression bomb (a few
+/// megabytes that inflate to gigabytes) is refused before any of it is decoded for
+/// real, and fails its own record only. Object and cross-reference streams count like
+/// any other (the parsers inflate them just to find the objects), and only top-level
+/// objects can be streams, so nothing is inflated that was not counted.
+fn inflates_within_bounds(bytes: &[u8]) -> Result<(), PdfError> {
     use std::io::Read as _;
     let mut total = 0u64;
-    for object in pdf.objects() {
-        let Object::Stream(stream) = object else {
+    let mut from = 0;
+    while let Some(found) = find(&bytes[from..], b"stream") {
+        let keyword = from + found;
+        from = keyword + b"stream".len();
+        // `stream` right after a dictionary's `>>`, not the end of `endstream`.
+        let before = bytes[..keyword].trim_ascii_end();
+        if !before.ends_with(b">>") {
             continue;
+        }
+        let data = match &bytes[from..] {
+            [b'\r', b'\n', rest @ ..] | [b'\n', rest @ ..] | [b'\r', rest @ ..] => rest,
+            _ => continue,
         };
-        let flate_layers = stream
-            .filters()
-            .iter()
-            .take_while(|f| matches!(f, Filter::FlateDecode))
-            .count();
+        // The stream's dictionary: back to the object's header.
+        let header = rfind(before, b" obj").unwrap_or(0);
+        let dictionary = &before[header..];
+        let flate_layers = dictionary
+            .windows(b"/FlateDecode".len())
+            .filter(|w| *w == b"/FlateDecode")
+            .count()
+            + dictionary.windows(4).filter(|w| *w == b"/Fl ").count();
         if flate_layers == 0 {
             continue;
         }
-        let raw = stream.raw_data();
-        let mut reader: Box<dyn std::io::Read + '_> = Box::new(&raw[..]);
+        let mut reader: Box<dyn std::io::Read + '_> = Box::new(data);
         for _ in 0..flate_layers {
             reader = Box::new(flate2::read::ZlibDecoder::new(reader));
         }
-        // A broken stream is the rasterizer's to judge; only its size counts here.
+        // A broken stream is the parsers' to judge; only its size counts here.
         let inflated = std::io::copy(
             &mut reader.take(MAX_INFLATED_STREAM + 1),
             &mut std::io::sink(),
@@ -184,6 +197,10 @@ fn inflates_within_bounds(pdf: &Pdf) -> Result<(), PdfError> {
         }
     }
     Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// A JavaScript action (`/S /JavaScript`, `/JS`) or a document-level script name tree.

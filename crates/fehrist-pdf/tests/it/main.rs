@@ -189,6 +189,25 @@ fn encrypted_and_broken_pdfs_are_refused_clearly() {
             "{error}"
         );
     }
+    // An object stream (the parsers inflate it to find the objects it holds, before
+    // any page is drawn): 1 GiB of zeros behind an honest page.
+    let inside = deflated_zeros(1 << 30, 1);
+    let object_stream = [
+        format!(
+            "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+            inside.len()
+        )
+        .into_bytes(),
+        inside,
+        b"\nendstream".to_vec(),
+    ]
+    .concat();
+    let bomb = pdf_with_image_and(1_000_000, 1, Some(object_stream));
+    let error = ScannedPdf::parse(&bomb).unwrap_err();
+    assert!(
+        matches!(&error, PdfError::Malformed { reason } if reason.contains("compression bomb")),
+        "{error}"
+    );
 }
 
 fn word(text: &str, bbox: [u32; 4], line: u32) -> Word {
@@ -283,9 +302,8 @@ fn a_record_without_pages_has_no_pdf() {
     assert!(matches!(searchable_pdf([], &info), Err(PdfError::NoPages)));
 }
 
-/// A one-page PDF whose image stream is `inflated` bytes of zeros, Flate-compressed
-/// `layers` times.
-fn pdf_with_image(inflated: usize, layers: usize) -> Vec<u8> {
+/// `inflated` bytes of zeros, Flate-compressed `layers` times.
+fn deflated_zeros(inflated: usize, layers: usize) -> Vec<u8> {
     use std::io::Write as _;
     let mut data = vec![0u8; inflated];
     for _ in 0..layers {
@@ -293,6 +311,18 @@ fn pdf_with_image(inflated: usize, layers: usize) -> Vec<u8> {
         z.write_all(&data).unwrap();
         data = z.finish().unwrap();
     }
+    data
+}
+
+/// A one-page PDF whose image stream is `inflated` bytes of zeros, Flate-compressed
+/// `layers` times.
+fn pdf_with_image(inflated: usize, layers: usize) -> Vec<u8> {
+    pdf_with_image_and(inflated, layers, None)
+}
+
+/// [`pdf_with_image`] with one more object after the page's.
+fn pdf_with_image_and(inflated: usize, layers: usize, extra: Option<Vec<u8>>) -> Vec<u8> {
+    let data = deflated_zeros(inflated, layers);
     let filters = vec!["/FlateDecode"; layers].join(" ");
     let side = ((inflated as f64).sqrt() as usize).max(1);
     let content = b"q 100 0 0 100 0 0 cm /Im1 Do Q";
@@ -311,7 +341,10 @@ fn pdf_with_image(inflated: usize, layers: usize) -> Vec<u8> {
             b"\nendstream".to_vec(),
         ]
         .concat(),
-    ];
+    ]
+    .into_iter()
+    .chain(extra)
+    .collect();
     let mut pdf = b"%PDF-1.7\n".to_vec();
     let mut offsets = Vec::new();
     for (i, object) in objects.iter().enumerate() {
@@ -353,4 +386,23 @@ fn a_compression_bomb_is_refused_before_it_is_inflated() {
             "{error}"
         );
     }
+    // An object stream (the parsers inflate it to find the objects it holds, before
+    // any page is drawn): 1 GiB of zeros behind an honest page.
+    let inside = deflated_zeros(1 << 30, 1);
+    let object_stream = [
+        format!(
+            "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+            inside.len()
+        )
+        .into_bytes(),
+        inside,
+        b"\nendstream".to_vec(),
+    ]
+    .concat();
+    let bomb = pdf_with_image_and(1_000_000, 1, Some(object_stream));
+    let error = ScannedPdf::parse(&bomb).unwrap_err();
+    assert!(
+        matches!(&error, PdfError::Malformed { reason } if reason.contains("compression bomb")),
+        "{error}"
+    );
 }
