@@ -208,3 +208,119 @@ async fn a_file_edited_twice_counts_once_and_keeps_its_provenance() {
     assert_eq!(again.total, 1);
     assert_eq!(again.hits[0].record_id, third.record_id);
 }
+
+/// An archivist hides a name the rules did not find, as a new version, and shows it
+/// again: below `restricted` the page's text and search follow each version.
+#[tokio::test]
+async fn an_archivist_redacts_a_name_and_shows_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::for_store(&format!("file://{}", dir.path().join("store").display()));
+    let quiet = |_: &str| {};
+    let request = IngestRequest {
+        folder: batch(dir.path()),
+        flags: BatchSettings::default(),
+        archive: "TJ-CSA".to_owned(),
+        station: "host".to_owned(),
+        concurrency: Concurrency::with_workers(1),
+        engine: Arc::new(FixedText::new("Қарори алимент: Назаров Фаррух", "tgk")),
+    };
+    fehrist_service::ingest(
+        &paths,
+        &archivist("scanner"),
+        request,
+        &NoProgress,
+        &quiet,
+        &|| NOW.to_owned(),
+    )
+    .await
+    .unwrap();
+    let registry = paths.open(Opening::Existing, &quiet).await.unwrap();
+    let (key, _) = paths.station_key(&registry, "edit-desk").await.unwrap();
+    let reader = |clearance| Caller {
+        clearance,
+        ..Caller::local("reader", "MoJ", Role::Reader, "desk")
+    };
+    let (open, restricted) = (reader(AccessLevel::Open), reader(AccessLevel::Restricted));
+    let text = |caller: Caller| {
+        let registry = &registry;
+        async move {
+            let named =
+                fehrist_service::resolve(registry, &caller, "TJ-CSA/F-70/O-1/D-1", "TJ-CSA")
+                    .await
+                    .unwrap();
+            let manifest = &named.records[0].manifest;
+            fehrist_service::page_text(registry, &caller, manifest, 1)
+                .await
+                .unwrap()
+        }
+    };
+    let found = |caller: &Caller, query: &str| {
+        let request = fehrist_index::SearchRequest {
+            query: query.to_owned(),
+            limit: 10,
+            ..Default::default()
+        };
+        fehrist_service::search(&registry, caller, request)
+            .unwrap()
+            .total
+    };
+    assert!(text(open.clone()).await.contains("Назаров Фаррух"));
+    assert_eq!(found(&open, "Назаров"), 1);
+
+    let change = |redact: &[&str], unredact: &[&str]| EditRequest {
+        record: "TJ-CSA/F-70/O-1/D-1".to_owned(),
+        archive: "TJ-CSA".to_owned(),
+        redact: redact.iter().map(|w| (*w).to_owned()).collect(),
+        unredact: unredact.iter().map(|w| (*w).to_owned()).collect(),
+        reason: "a person named in the decision".to_owned(),
+        ..EditRequest::default()
+    };
+    let hidden = fehrist_service::edit(
+        &registry,
+        &key,
+        &archivist("n.karimova"),
+        change(&["Назаров Фаррух"], &[]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(hidden.version, 2);
+    assert_eq!(
+        text(open.clone()).await,
+        "Қарори алимент: [redacted] [redacted]"
+    );
+    assert_eq!(found(&open, "Назаров"), 0);
+    assert!(text(restricted.clone()).await.contains("Назаров Фаррух"));
+    assert_eq!(found(&restricted, "Назаров"), 1);
+    // The same redaction again changes nothing.
+    let again = fehrist_service::edit(
+        &registry,
+        &key,
+        &archivist("n.karimova"),
+        change(&["Назаров"], &[]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(again, ServiceError::NothingChanged), "{again}");
+
+    let shown = fehrist_service::edit(
+        &registry,
+        &key,
+        &archivist("n.karimova"),
+        change(&[], &["Фаррух"]),
+        "edit-desk",
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(shown.version, 3);
+    assert_eq!(
+        text(open.clone()).await,
+        "Қарори алимент: [redacted] Фаррух"
+    );
+    assert_eq!(found(&open, "Фаррух"), 1);
+    assert_eq!(found(&open, "Назаров"), 0);
+}
