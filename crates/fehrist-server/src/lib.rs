@@ -17,7 +17,7 @@ mod ui;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -118,19 +118,16 @@ impl Metrics {
 #[derive(Debug)]
 pub(crate) struct Queued {
     pub(crate) event: AuditEvent,
-    /// Told `true` once the event is in the audit log and `false` when it could not be
-    /// written; `None` for a window's tally, which no request waits on.
-    pub(crate) written: Option<tokio::sync::oneshot::Sender<bool>>,
 }
 
 /// What became of a request's audit event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Audited {
-    Written,
+    Queued,
     /// The queue had no room within the wait, or the service is stopping.
     NoRoom,
-    /// The writer could not append it to the audit log.
-    NotWritten,
+    /// The audit log cannot be written now: the event waits in the queue.
+    Failing,
 }
 
 /// What every handler shares.
@@ -139,6 +136,9 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     /// Taken out at shutdown, which closes the channel and ends the writer.
     audit: std::sync::Mutex<Option<mpsc::Sender<Queued>>>,
+    /// Set by the writer while the audit log cannot be written (it retries the batch
+    /// that failed): no request is answered meanwhile.
+    audit_failing: Arc<AtomicBool>,
     /// Requests without a valid token, and refused ones, of the current window.
     tally: audit::Tally,
     pub(crate) metrics: Metrics,
@@ -303,7 +303,7 @@ async fn authorize_and_audit(
     }
     // The answer is withheld unless its event is written: never given unaudited.
     match state.audit(event).await {
-        Audited::Written => response,
+        Audited::Queued => response,
         refused => state.unaudited(refused),
     }
 }
@@ -386,21 +386,16 @@ impl Shared {
         )
     }
 
-    /// Queues a request's event and waits until it is written: a request is answered
-    /// only once its event is in the audit log (fail closed).
+    /// Queues a request's event; while the audit log cannot be written, the request
+    /// is not answered (fail closed), though its event waits to be written.
     async fn audit(&self, event: AuditEvent) -> Audited {
-        let (told, written) = tokio::sync::oneshot::channel();
-        let queued = Queued {
-            event,
-            written: Some(told),
-        };
-        if !self.queue(queued).await {
+        if !self.queue(Queued { event }).await {
             return Audited::NoRoom;
         }
-        match written.await {
-            Ok(true) => Audited::Written,
-            _ => Audited::NotWritten,
+        if self.audit_failing.load(Ordering::SeqCst) {
+            return Audited::Failing;
         }
+        Audited::Queued
     }
 
     /// The answer to a request whose event was not written: withheld, since it would
@@ -456,7 +451,7 @@ impl Shared {
             };
         }
         match self.audit(event).await {
-            Audited::Written => Ok(()),
+            Audited::Queued => Ok(()),
             refused => Err(self.unaudited(refused)),
         }
     }
@@ -476,11 +471,7 @@ impl Shared {
     /// Queues the tallied events of the window that ends now.
     async fn queue_tally(&self) {
         for event in self.tally.take() {
-            let queued = Queued {
-                event,
-                written: None,
-            };
-            if !self.queue(queued).await {
+            if !self.queue(Queued { event }).await {
                 self.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
                 eprintln!("fehrist serve: a tallied audit event found no room in the queue");
             }
@@ -512,38 +503,43 @@ impl Shared {
     }
 }
 
-/// Writes audit events in batches: whatever arrived within 50 ms of the first, up to
-/// 1,000, under one checkpoint, then tells each request whether its event was written.
-/// Returns when every sender is gone and the last batch is written.
+/// Writes audit events in batches: whatever arrived within 200 ms, up to 1,000, under
+/// one checkpoint. A batch that cannot be written is kept and tried again each second,
+/// and while it fails no request is answered. Returns when every sender is gone and
+/// the last batch is written (or, failing, given up at shutdown).
 async fn write_audit_events(state: Arc<Shared>, mut events: mpsc::Receiver<Queued>) {
     while let Some(first) = events.recv().await {
-        let mut batch = vec![first];
-        let deadline = tokio::time::sleep(Duration::from_millis(50));
+        let mut batch = vec![first.event];
+        let deadline = tokio::time::sleep(Duration::from_millis(200));
         tokio::pin!(deadline);
         while batch.len() < 1000 {
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(event) => batch.push(event),
+                    Some(queued) => batch.push(queued.event),
                     None => break,
                 },
                 () = &mut deadline => break,
             }
         }
-        let (events_of_batch, waiting): (Vec<AuditEvent>, Vec<_>) =
-            batch.into_iter().map(|q| (q.event, q.written)).unzip();
-        let written = match state.registry.record_events(&events_of_batch).await {
-            Ok(_) => true,
-            Err(e) => {
-                state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
-                eprintln!(
-                    "fehrist serve: {} audit event(s) could not be written, their requests are refused: {e}",
-                    events_of_batch.len()
-                );
-                false
+        loop {
+            match state.registry.record_events(&batch).await {
+                Ok(_) => {
+                    state.audit_failing.store(false, Ordering::SeqCst);
+                    break;
+                }
+                Err(e) => {
+                    state.audit_failing.store(true, Ordering::SeqCst);
+                    state.metrics.audit_failures.fetch_add(1, Ordering::Relaxed);
+                    eprintln!(
+                        "fehrist serve: {} audit event(s) could not be written; requests are refused until they are: {e}",
+                        batch.len()
+                    );
+                    if events.is_closed() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
-        };
-        for told in waiting.into_iter().flatten() {
-            let _ = told.send(written);
         }
     }
 }
@@ -626,6 +622,7 @@ pub async fn serve(
     let state = Arc::new(Shared {
         registry,
         audit: std::sync::Mutex::new(Some(audit)),
+        audit_failing: Arc::new(AtomicBool::new(false)),
         tally: audit::Tally::new(limits),
         metrics: Metrics::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),

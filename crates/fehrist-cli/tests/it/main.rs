@@ -165,7 +165,10 @@ fn ingest_search_show_verify_and_tamper() {
     assert!(hit["score"].as_f64().unwrap() > 0.0);
     assert!(hit["snippet"].as_str().unwrap().contains("Ўзбекистон"));
     check(&var.run(&["search", "нестьтакогослова"]), 1);
-    check(&var.run(&["search", "title:("]), 2);
+    // Not tantivy's syntax throughout: searched for what can be read of it.
+    check(&var.run(&["search", "title:("]), 1);
+    // Read, but not answerable by the index (a field it cannot list): an error.
+    check(&var.run(&["search", "record_id:*"]), 2);
 
     // Show: passport and text with pages separated by form feeds.
     let out = check(&var.run(&["show", "TJ-CSA/F-12/O-3/D-46"]), 0);
@@ -715,7 +718,10 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
     check(&run(&["keys", "generate", "station"], "admin-1"), 0);
     check(&run(&["search", "бойгониҳо"], "reader-1"), 1);
     check(&run(&["show", "TJ-CSA/F-1/O-1/D-1"], "reader-1"), 1);
-    check(&run(&["search", "title:("], "reader-2"), 2);
+    check(
+        &run(&["search", "бойгониҳо", "--limit", "0"], "reader-2"),
+        2,
+    );
     check(&run(&["fixity"], "auditor-1"), 0);
     let trail: serde_json::Value =
         serde_json::from_str(&check(&run(&["--json", "audit"], "auditor-1"), 0)).unwrap();
@@ -743,7 +749,7 @@ fn every_action_is_in_the_audit_log_and_tampering_is_caught() {
         ),
         ("reader-1", "search", "бойгониҳо", "negative"),
         ("reader-1", "show", "TJ-CSA/F-1/O-1/D-1", "negative"),
-        ("reader-2", "search", "title:(", "error"),
+        ("reader-2", "search", "бойгониҳо", "error"),
         ("auditor-1", "fixity", "store", "success"),
     ];
     assert_eq!(seen.len(), expected.len(), "{seen:?}");
