@@ -64,6 +64,26 @@ pub struct SheetText<'a> {
     pub words: &'a [Word],
 }
 
+impl<'a> SheetText<'a> {
+    /// A manifest's sheets with their texts and words, in page order.
+    pub fn of_manifest(
+        manifest: &Manifest,
+        texts: &'a [String],
+        words: &'a [Vec<Word>],
+    ) -> Vec<SheetText<'a>> {
+        manifest
+            .pages
+            .iter()
+            .zip(texts.iter().zip(words))
+            .map(|(page, (text, words))| SheetText {
+                sheet: page.sheet,
+                text,
+                words,
+            })
+            .collect()
+    }
+}
+
 impl PersonalData {
     /// A record's personal data: as its manifest records it, or, for a manifest written
     /// before it was recorded, found now from its personal fields

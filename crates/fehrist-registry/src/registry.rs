@@ -641,16 +641,7 @@ fn page_docs(
     current: bool,
 ) -> Vec<PageDoc> {
     let facts = record_facts(manifest);
-    let sheets: Vec<SheetText<'_>> = manifest
-        .pages
-        .iter()
-        .zip(texts.iter().zip(&words))
-        .map(|(page, (text, words))| SheetText {
-            sheet: page.sheet,
-            text,
-            words,
-        })
-        .collect();
+    let sheets = SheetText::of_manifest(manifest, &texts, &words);
     let personal = PersonalData::of(manifest, &sheets);
     let personal_shows_at = PersonalData::shows_at(manifest);
     manifest

@@ -88,16 +88,7 @@ async fn correct(
     let mut manifest = corrected(old, &request, &caller.actor)?;
     let texts = registry.page_texts(old).await?;
     let words = registry.page_words(old).await?;
-    let sheets: Vec<SheetText<'_>> = old
-        .pages
-        .iter()
-        .zip(texts.iter().zip(&words))
-        .map(|(page, (text, words))| SheetText {
-            sheet: page.sheet,
-            text,
-            words,
-        })
-        .collect();
+    let sheets = SheetText::of_manifest(old, &texts, &words);
     manifest.personal_data = redactions(old, &manifest, &request, &sheets);
     if manifest.fields == old.fields
         && manifest.passport == old.passport

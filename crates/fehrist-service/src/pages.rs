@@ -30,16 +30,7 @@ pub(crate) async fn hidden_from(
     }
     let texts = registry.page_texts(manifest).await?;
     let words = registry.page_words(manifest).await?;
-    let sheets: Vec<SheetText<'_>> = manifest
-        .pages
-        .iter()
-        .zip(texts.iter().zip(&words))
-        .map(|(page, (text, words))| SheetText {
-            sheet: page.sheet,
-            text,
-            words,
-        })
-        .collect();
+    let sheets = SheetText::of_manifest(manifest, &texts, &words);
     Ok(PersonalData::of(manifest, &sheets))
 }
 
