@@ -568,7 +568,9 @@ pub async fn show(paths: &Paths, args: ShowArgs, json: bool) -> anyhow::Result<A
             page.text.sha256,
             page.words.sha256,
         ));
-        if let Some(how) = how_read(page) {
+        if let Some(why) = &page.unread {
+            text.push_str(&format!("         UNREAD {why}\n"));
+        } else if let Some(how) = how_read(page) {
             text.push_str(&format!("         read   {how}\n"));
         }
     }
@@ -1042,7 +1044,11 @@ pub async fn quarantine(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
                 entry.reason
             ));
         }
-        text.push_str(&format!("{} input(s) in quarantine\n", entries.len()));
+        let refused = entries.iter().filter(|entry| entry.refused()).count();
+        text.push_str(&format!(
+            "{refused} input(s) refused, {} sheet(s) registered unread\n",
+            entries.len() - refused
+        ));
         print(&text)?;
     }
     Ok(Answer::Yes)

@@ -150,9 +150,10 @@ pub async fn report(paths: &Paths, args: ReportArgs, json: bool) -> anyhow::Resu
         return Ok(Answer::Yes);
     }
     let mut text = format!(
-        "records {}  pages {}  inputs quarantined {}  mean OCR confidence {}\n",
+        "records {}  pages {}  unread sheets {}  inputs quarantined {}  mean OCR confidence {}\n",
         kpis.records,
         kpis.pages,
+        kpis.unread_sheets,
         kpis.quarantined,
         kpis.ocr_confidence
             .mean

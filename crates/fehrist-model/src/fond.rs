@@ -67,7 +67,7 @@ impl ConfidenceBands {
         for page in manifests
             .into_iter()
             .flat_map(|m| &m.pages)
-            .filter(|p| p.text_source.is_none())
+            .filter(|p| p.text_source.is_none() && p.is_read())
         {
             match page.mean_confidence {
                 0..=59 => bands.below_60 += 1,
@@ -275,7 +275,11 @@ pub struct Kpis {
     pub computed_at: String,
     pub records: u64,
     pub pages: u64,
+    /// Inputs refused and quarantined.
     pub quarantined: u64,
+    /// Sheets of current records that could not be read (registered with their master
+    /// and no text; each is also in the quarantine).
+    pub unread_sheets: u64,
     pub per_day: Vec<Tally>,
     pub per_archive: Vec<Tally>,
     pub per_pipeline: Vec<Tally>,
@@ -361,6 +365,13 @@ pub fn kpis(
             }
         })
         .collect();
+    // Entries of sheets registered unread are counted with the records, not as refusals.
+    let quarantine: Vec<QuarantineEntry> = quarantine
+        .iter()
+        .filter(|entry| entry.refused())
+        .cloned()
+        .collect();
+    let quarantine = &quarantine[..];
     let mut quarantine_reasons = BTreeMap::new();
     for entry in quarantine {
         *quarantine_reasons
@@ -373,6 +384,11 @@ pub fn kpis(
         records: records.len() as u64,
         pages: records.iter().map(|m| m.pages.len() as u64).sum(),
         quarantined: quarantine.len() as u64,
+        unread_sheets: records
+            .iter()
+            .flat_map(|m| &m.pages)
+            .filter(|page| !page.is_read())
+            .count() as u64,
         per_day: tally(
             &records,
             quarantine,
@@ -470,19 +486,46 @@ mod tests {
             })
         );
 
-        let quarantine = vec![QuarantineEntry {
+        let refused = QuarantineEntry {
             path: "F-12/O-3/D-46/0001.png".into(),
             record: Some("TJ-CSA/F-12/O-3/D-46".into()),
             reason: "not a PNG, JPEG, TIFF or PDF file".into(),
+            sheet: None,
             sha256: None,
             size: Some(3),
             station: "scan-2".into(),
             operator: "op".into(),
             at: "2026-11-21T11:00:00Z".into(),
-        }];
+        };
+        // The last sheet of F-13's file could not be read: registered, not refused.
+        let mut manifests = manifests;
+        let unread = manifests[3].pages.last_mut().unwrap();
+        unread.unread = Some("page 7: 1 image(s) on the page could not be decoded".into());
+        unread.mean_confidence = 0;
+        let unread = QuarantineEntry {
+            path: "F-13/O-1/D-1/scan.pdf".into(),
+            record: Some("TJ-CSA/F-13/O-1/D-1".into()),
+            reason: "sheet 7 registered unread (page 7 of the file): page 7: …".into(),
+            sheet: Some(7),
+            ..refused.clone()
+        };
+        let quarantine = vec![refused, unread];
         let fonds = BTreeMap::from([("TJ-CSA/F-12".to_owned(), declared)]);
         let kpis = kpis(&manifests, &quarantine, &fonds, "now");
-        assert_eq!((kpis.records, kpis.pages, kpis.quarantined), (3, 11, 1));
+        assert_eq!(
+            (
+                kpis.records,
+                kpis.pages,
+                kpis.quarantined,
+                kpis.unread_sheets
+            ),
+            (3, 11, 1, 1)
+        );
+        // An unread sheet has no confidence to count: 3 + 6 sheets were read.
+        assert_eq!(
+            (kpis.ocr_confidence.from_90, kpis.ocr_confidence.below_60),
+            (9, 0)
+        );
         let days: Vec<(&str, u64, u64, u64)> = kpis
             .per_day
             .iter()

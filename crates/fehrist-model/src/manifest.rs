@@ -76,6 +76,19 @@ pub struct Page {
     /// born-digital PDF page's own text. Absent for OCR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_source: Option<String>,
+    /// Why the sheet could not be read, when it could not (a PDF page with an image
+    /// that cannot be decoded, in a file that is sound): the sheet is registered with
+    /// its master, no text and no words, so the file is kept whole. Absent for a sheet
+    /// that was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
+}
+
+impl Page {
+    /// Whether the sheet's text was read (by OCR or from its own text layer).
+    pub fn is_read(&self) -> bool {
+        self.unread.is_none()
+    }
 }
 
 /// The preprocessing of one page for OCR, as decided from the image itself. Only the
@@ -112,6 +125,9 @@ pub struct Preprocessing {
 pub enum LanguageFound {
     /// Read plainly in the record's first language.
     First,
+    /// Told by a band of the page's densest text read before the page, and the page
+    /// read in that language alone, once.
+    Sample,
     /// Told by a first reading's function words or letters, and read in that language
     /// alone.
     Text,

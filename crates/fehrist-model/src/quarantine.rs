@@ -19,9 +19,14 @@ use crate::Digest;
 pub struct QuarantineEntry {
     /// The input, relative to the batch folder (`inventory.csv:LINE` for a row).
     pub path: String,
-    /// The record it kept from being registered, if any.
+    /// The record it kept from being registered, if any; or, with `sheet`, the record
+    /// that was registered with that sheet unread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// The sheet of the registered `record` that could not be read (its file was sound
+    /// and is kept whole). Absent when the input kept its record from being registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<u32>,
     /// Why, with its causes.
     pub reason: String,
     /// The file's SHA-256 and size, when it could be read.
@@ -33,4 +38,12 @@ pub struct QuarantineEntry {
     pub operator: String,
     /// RFC 3339 UTC, whole seconds.
     pub at: String,
+}
+
+impl QuarantineEntry {
+    /// Whether the input was refused (nothing registered from it), rather than
+    /// registered with one of its sheets unread.
+    pub fn refused(&self) -> bool {
+        self.sheet.is_none()
+    }
 }

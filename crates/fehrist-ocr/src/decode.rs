@@ -92,9 +92,17 @@ fn parse_pdf(bytes: &[u8]) -> Result<ScannedPdf, OcrError> {
 }
 
 /// A PDF page as the rasterizer draws it, at its scan's resolution.
+/// A PDF page drawn for OCR: an image on it that cannot be decoded refuses the page.
 fn render_pdf_page(bytes: &[u8], page: u32) -> Result<RenderedPage, OcrError> {
     parse_pdf(bytes)?
         .render_page(page)
+        .map_err(|source| OcrError::Pdf { source })
+}
+
+/// A PDF page drawn for a reader: an image on it that cannot be decoded is left out.
+fn draw_pdf_page(bytes: &[u8], page: u32) -> Result<RenderedPage, OcrError> {
+    parse_pdf(bytes)?
+        .draw_page(page)
         .map_err(|source| OcrError::Pdf { source })
 }
 
@@ -128,7 +136,7 @@ pub fn pdf_page_image(bytes: &[u8], page: u32) -> Result<PageImage, OcrError> {
                 height,
                 pixels,
                 ..
-            } = render_pdf_page(bytes, page)?;
+            } = draw_pdf_page(bytes, page)?;
             return Ok(PageImage::Gray {
                 width,
                 height,
@@ -228,7 +236,7 @@ fn tiff_pages<R: std::io::Read + std::io::Seek>(reader: R) -> Result<u32, OcrErr
 /// One page of a scan as a PNG a browser can show: PNG and JPEG files need none (serve
 /// them as they are); a TIFF or PDF page is decoded to grey and encoded as PNG.
 pub fn page_png(bytes: &[u8], page: u32) -> Result<Vec<u8>, OcrError> {
-    gray_png(decode_page(bytes, page)?)
+    gray_png(shown_page(bytes, page)?)
 }
 
 /// A page of a scanned file in grey, with the given boxes (left, top, right, bottom in
@@ -240,7 +248,7 @@ pub fn masked_page(
     boxes: &[[u32; 4]],
     whole: bool,
 ) -> Result<GrayImage, OcrError> {
-    let mut image = decode_page(bytes, page)?;
+    let mut image = shown_page(bytes, page)?;
     let (width, height) = image.dimensions();
     let everything = [[0, 0, width, height]];
     let boxes = if whole { &everything[..] } else { boxes };
@@ -287,6 +295,18 @@ pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
         format if page == 1 => decode_single(bytes, format),
         _ => Err(OcrError::NoSuchPage { page, pages: 1 }),
     }
+}
+
+/// A page in grey as a reader is shown it: as [`decode_page`] decodes it for OCR,
+/// except that a PDF page is drawn as far as it can be (an image on it that cannot be
+/// decoded is left out, where OCR refuses the page).
+fn shown_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
+    if ScanFormat::sniff(bytes)? != ScanFormat::Pdf {
+        return decode_page(bytes, page);
+    }
+    let page = draw_pdf_page(bytes, page)?;
+    check_size(page.width, page.height, 1)?;
+    GrayImage::from_raw(page.width, page.height, page.pixels).ok_or(OcrError::Truncated)
 }
 
 fn decode_single(bytes: &[u8], format: ScanFormat) -> Result<GrayImage, OcrError> {
@@ -467,6 +487,19 @@ fn png_as_stored(bytes: &[u8]) -> Option<PageImage> {
         components,
         bits,
     })
+}
+
+/// The size in pixels a PDF page is drawn at (its scan's resolution), read from the
+/// page tree without drawing it: what a sheet that could not be read measures.
+pub fn pdf_page_pixels(bytes: &[u8], page: u32) -> Result<(u32, u32), OcrError> {
+    let pdf = parse_pdf(bytes)?;
+    let pdf_error = |source| OcrError::Pdf { source };
+    let (width, height) = pdf.page_size(page).map_err(pdf_error)?;
+    let dpi = pdf
+        .image_resolution(page)
+        .unwrap_or(f64::from(fehrist_pdf::DEFAULT_DPI));
+    let pixels = |points: f64| ((points * dpi / 72.0).round() as u32).max(1);
+    Ok((pixels(width), pixels(height)))
 }
 
 /// Resolutions outside this range are treated as unstated: scanners and editors often

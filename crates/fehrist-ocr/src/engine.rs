@@ -353,7 +353,19 @@ impl PageReader for TesseractReader {
             despeckled: false,
             scale: 1,
         };
-        let model = Model::Primary;
+        // With several languages, a band of the page's densest text is read first, and
+        // the page in the language that band is in: each page read once with its own
+        // model, not with the first language and then again.
+        let several = self.languages.contains('+');
+        let sampled = if several {
+            self.sample_language(page, &plain)?
+        } else {
+            None
+        };
+        let (model, language) = match sampled {
+            Some(index) => (Model::Other(index), self.other_language(index)),
+            None => (Model::Primary, self.first_language.clone()),
+        };
         let mut best = self.pass(model, page, 0, Binarization::Otsu, &plain)?;
         let mut upright = None;
         if doubtful(&best) {
@@ -414,24 +426,21 @@ impl PageReader for TesseractReader {
         // A page not plainly in the record's main language is read again with the
         // language its first reading's words or letters say, alone, or, when they say
         // nothing clearly, with all the record's languages.
-        let several = self.languages.contains('+');
-        best.preprocessing.language_found = several.then_some(LanguageFound::First);
-        if several && !plainly_in(&best, &self.first_language, &self.languages) {
+        best.preprocessing.language_found = several.then_some(match sampled {
+            Some(_) => LanguageFound::Sample,
+            None => LanguageFound::First,
+        });
+        if several && !plainly_in(&best, &language, &self.languages) {
             let image = kept.0.as_ref().unwrap_or(page_upright);
             let binarization = best.binarization;
             // Function words first; letters only one language has (ў, ы, Latin) when
             // the page has too few of them.
             let other = language_by_words(&best.text, &self.languages)
                 .or_else(|| Some(language_of_text(&best.text, &self.languages)))
-                .filter(|language| *language != self.first_language)
-                .and_then(|language| {
-                    self.languages
-                        .split('+')
-                        .skip(1)
-                        .position(|l| l == language)
-                });
+                .filter(|other| *other != language)
+                .map(|other| self.model_of(&other));
             let (model, found) = match other {
-                Some(index) => (Model::Other(index), LanguageFound::Text),
+                Some(model) => (model, LanguageFound::Text),
                 None => (Model::All, LanguageFound::All),
             };
             let mut read = self.pass(model, image, rotation, binarization, &kept.1)?;
@@ -593,7 +602,82 @@ fn dimensions(page: &GrayImage) -> Result<(i32, i32), OcrError> {
     ))
 }
 
+/// How much of a page's height the language sample takes: a few lines of text.
+const SAMPLE_SHARE: u32 = 10;
+/// Words a sample must read, with [`CONFIDENT`] mean confidence, to tell a language.
+const SAMPLE_WORDS: usize = 8;
+
+/// The rows of the band of `height` rows holding the most ink: where the page's text
+/// is densest (a page's text may fill a tenth of it, at the top).
+fn densest_band(page: &GrayImage, height: u32) -> std::ops::Range<u32> {
+    let (width, rows) = page.dimensions();
+    let height = height.min(rows);
+    // Ink per row: dark pixels, on every fourth column (enough to find text lines).
+    let ink: Vec<u32> = page
+        .as_raw()
+        .chunks(width.max(1) as usize)
+        .map(|row| row.iter().step_by(4).filter(|&&v| v < 128).count() as u32)
+        .collect();
+    let mut inked: u64 = ink[..height as usize].iter().map(|&v| u64::from(v)).sum();
+    let (mut best, mut top) = (inked, 0u32);
+    for start in 1..=(rows - height) {
+        inked += u64::from(ink[(start + height - 1) as usize]);
+        inked -= u64::from(ink[(start - 1) as usize]);
+        if inked > best {
+            (best, top) = (inked, start);
+        }
+    }
+    top..top + height
+}
+
 impl TesseractReader {
+    /// The record's language at `index` among its others (after the first).
+    fn other_language(&self, index: usize) -> String {
+        self.languages
+            .split('+')
+            .nth(index + 1)
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The model that reads `language` alone.
+    fn model_of(&self, language: &str) -> Model {
+        match self
+            .languages
+            .split('+')
+            .skip(1)
+            .position(|l| l == language)
+        {
+            Some(index) if language != self.first_language => Model::Other(index),
+            _ => Model::Primary,
+        }
+    }
+
+    /// The language of the band of the page's densest text, read with the first
+    /// language's model (whose letters, folded, still tell the others' words apart):
+    /// the index of another of the record's languages when the band is clearly in it;
+    /// `None` when it is in the first, or says nothing clearly (a sideways page, a
+    /// picture).
+    fn sample_language(
+        &mut self,
+        page: &GrayImage,
+        plain: &Prepared,
+    ) -> Result<Option<usize>, OcrError> {
+        let rows = densest_band(page, (page.height() / SAMPLE_SHARE).max(1));
+        let band = image::imageops::crop_imm(page, 0, rows.start, page.width(), rows.len() as u32)
+            .to_image();
+        let read = self.pass(Model::Primary, &band, 0, Binarization::Otsu, plain)?;
+        if read.words.len() < SAMPLE_WORDS || read.mean_confidence < CONFIDENT {
+            return Ok(None);
+        }
+        let language = language_by_words(&read.text, &self.languages)
+            .unwrap_or_else(|| language_of_text(&read.text, &self.languages));
+        Ok(match self.model_of(&language) {
+            Model::Other(index) => Some(index),
+            _ => None,
+        })
+    }
+
     /// Clockwise rotation of the page's text by Tesseract's orientation detection
     /// (`osd.traineddata`); 0 when it is unsure or finds nothing to judge by.
     fn rotation(&mut self, page: &GrayImage, dpi: u32) -> Result<u16, OcrError> {

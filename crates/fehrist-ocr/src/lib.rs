@@ -22,7 +22,7 @@ pub use alto::{AltoSource, alto_document, bcp47, redacted_alto};
 pub use decode::{
     ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, TextLayer, decode_page,
     masked_page, masked_page_png, page_count, page_count_in_file, page_png, pdf_page_image,
-    resolution, text_layer,
+    pdf_page_pixels, resolution, text_layer,
 };
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,
@@ -34,6 +34,21 @@ pub use preprocess::{ImageStats, NOISY, UNEVEN, despeckle};
 pub use quality::{character_error_rate, word_error_rate};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl OcrError {
+    /// Whether only this page is unusable while its file is sound: a PDF page whose
+    /// drawing fails (an image on it that cannot be decoded, a page too large to draw)
+    /// in a file that parsed. Such a sheet is registered unread; any other error
+    /// refuses the file.
+    pub fn is_of_one_page(&self) -> bool {
+        matches!(
+            self,
+            OcrError::Pdf {
+                source: fehrist_pdf::PdfError::Page { .. }
+            }
+        )
+    }
+}
 
 /// Why a page could not be decoded or read. Callers add the file and page.
 #[derive(Debug, thiserror::Error)]

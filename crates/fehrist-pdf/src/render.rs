@@ -163,9 +163,23 @@ pub(crate) fn render_dpi(page: &Page<'_>) -> f32 {
     }
 }
 
-/// Draws page `index` (from 0) of `pdf`; an image on it that cannot be decoded is an
-/// error of that page, not a blank patch on it.
-pub(crate) fn render(pdf: &Pdf, index: usize, page_number: u32) -> Result<RenderedPage, PdfError> {
+/// What to do with an image on a page that cannot be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Undecodable {
+    /// The page is an error: OCR must not read a page with a hole in it as if whole.
+    Refuse,
+    /// The image is left out (the paper shows through), for a reader who looks at the
+    /// sheet as far as it can be drawn.
+    LeaveOut,
+}
+
+/// Draws page `index` (from 0) of `pdf`.
+pub(crate) fn render(
+    pdf: &Pdf,
+    index: usize,
+    page_number: u32,
+    undecodable: Undecodable,
+) -> Result<RenderedPage, PdfError> {
     let page_error = |reason: String| PdfError::Page {
         page: page_number,
         reason,
@@ -229,7 +243,7 @@ pub(crate) fn render(pdf: &Pdf, index: usize, page_number: u32) -> Result<Render
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .len();
-    if undecoded > 0 {
+    if undecoded > 0 && undecodable == Undecodable::Refuse {
         return Err(page_error(format!(
             "{undecoded} image(s) on the page could not be decoded"
         )));

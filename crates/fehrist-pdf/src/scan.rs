@@ -11,7 +11,7 @@ use hayro::hayro_syntax::object::{Dict, Object};
 use lopdf::Document;
 
 use crate::PdfError;
-use crate::render::RenderedPage;
+use crate::render::{RenderedPage, Undecodable};
 
 /// A parsed PDF master.
 pub struct ScannedPdf {
@@ -125,11 +125,18 @@ impl ScannedPdf {
         Ok((f64::from(width), f64::from(height)))
     }
 
-    /// The page drawn to grey at its scan's resolution, for OCR and for the
-    /// searchable PDF ([`crate::render`]).
+    /// The page drawn to grey at its scan's resolution, for OCR ([`crate::render`]);
+    /// a page with an image that cannot be decoded is an error of that page.
     pub fn render_page(&self, page: u32) -> Result<RenderedPage, PdfError> {
         self.check_page(page)?;
-        crate::render::render(&self.drawn, page as usize - 1, page)
+        crate::render::render(&self.drawn, page as usize - 1, page, Undecodable::Refuse)
+    }
+
+    /// The page drawn as a viewer draws it, for a reader and the searchable PDF: an
+    /// image on it that cannot be decoded is left out instead of refusing the page.
+    pub fn draw_page(&self, page: u32) -> Result<RenderedPage, PdfError> {
+        self.check_page(page)?;
+        crate::render::render(&self.drawn, page as usize - 1, page, Undecodable::LeaveOut)
     }
 }
 

@@ -199,7 +199,8 @@ fn read_page(
 
 /// A record after OCR, ready to seal.
 enum Prepared {
-    Ready(Box<NewRecord>, u32),
+    /// The record, the pages OCR read, and its sheets that could not be read.
+    Ready(Box<NewRecord>, u32, Vec<InputProblem>),
     AlreadyRegistered(RecordId, u32),
     Failed(Vec<InputProblem>, u32),
 }
@@ -337,12 +338,36 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
     let mut texts = Vec::with_capacity(reads.len());
     let mut page_words = Vec::with_capacity(reads.len());
     let mut problems = Vec::new();
+    let mut unread = Vec::new();
     for scan in &scans {
         blobs.push((scan.digest.clone(), scan.bytes.clone()));
     }
+    let master = |scan: &LoadedScan| BlobRef {
+        sha256: scan.digest.clone(),
+        size: scan.bytes.len() as u64,
+        media_type: scan.format.media_type().to_owned(),
+    };
     for (sheet, (scan, page, read)) in (1..).zip(reads) {
         let read = match read? {
             Ok(read) => read,
+            // A page of a sound file that cannot be drawn: the sheet is registered
+            // unread, so the file stays whole and the rest of it is read.
+            Err(InputError::Page { page, source }) if source.is_of_one_page() => {
+                let reason = fehrist_registry::error_chain(&source);
+                let (page_entry, page_blobs) =
+                    unread_sheet(sheet, scan, page, master(scan), &languages, reason);
+                blobs.extend(page_blobs);
+                manifest_pages.push(page_entry);
+                texts.push(String::new());
+                page_words.push(Vec::new());
+                let error = InputError::Unread {
+                    sheet,
+                    page,
+                    source,
+                };
+                unread.push(problem(record, &scan.relative, error));
+                continue;
+            }
             Err(error) => {
                 problems.push(problem(record, &scan.relative, error));
                 continue;
@@ -372,11 +397,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
                 path: scan.relative.clone(),
                 page,
             },
-            master: BlobRef {
-                sha256: scan.digest.clone(),
-                size: scan.bytes.len() as u64,
-                media_type: scan.format.media_type().to_owned(),
-            },
+            master: master(scan),
             text,
             words,
             alto: Some(alto),
@@ -387,6 +408,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             binarization: (!read.from_text_layer).then(|| read.binarization.as_str().to_owned()),
             preprocessing: (!read.from_text_layer).then_some(read.preprocessing),
             text_source: read.from_text_layer.then(|| "pdf-text-layer".to_owned()),
+            unread: None,
         });
         texts.push(read.text);
         page_words.push(read.words);
@@ -461,7 +483,7 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
     let read = manifest
         .pages
         .iter()
-        .filter(|page| page.text_source.is_none())
+        .filter(|page| page.text_source.is_none() && page.is_read())
         .count() as u32;
     Ok(Prepared::Ready(
         Box::new(NewRecord {
@@ -470,7 +492,45 @@ async fn prepare(cx: &Context<'_>, record: &PlannedRecord) -> Result<Prepared, P
             texts,
         }),
         read,
+        unread,
     ))
+}
+
+/// The manifest page of a sheet that could not be read, and its (empty) text and
+/// words: the master is kept, the sheet measured from the file, the reason recorded.
+fn unread_sheet(
+    sheet: u32,
+    scan: &LoadedScan,
+    page: u32,
+    master: BlobRef,
+    languages: &str,
+    reason: String,
+) -> (Page, [(Digest, Bytes); 2]) {
+    let (text, text_blob) = blob(&Bytes::new(), "text/plain; charset=utf-8");
+    let words_json = serde_json::to_vec(&PageWords::default()).expect("words serialize");
+    let (words, words_blob) = blob(&Bytes::from(words_json), "application/json");
+    let (width, height) = fehrist_ocr::pdf_page_pixels(&scan.bytes, page).unwrap_or((1, 1));
+    let language = languages.split('+').next().unwrap_or(languages).to_owned();
+    let page = Page {
+        sheet,
+        source: Source {
+            path: scan.relative.clone(),
+            page,
+        },
+        master,
+        text,
+        words,
+        alto: None,
+        width,
+        height,
+        language,
+        mean_confidence: 0,
+        binarization: None,
+        preprocessing: None,
+        text_source: None,
+        unread: Some(reason),
+    };
+    (page, [text_blob, words_blob])
 }
 
 /// Checks a manifest against the record schema, and its fields against the
@@ -626,9 +686,14 @@ pub async fn ingest(
         };
         let ref_code = record.ref_code.clone();
         let done = match outcome {
-            Prepared::Ready(new, pages) => {
+            Prepared::Ready(new, read, unread) => {
                 let id = new.manifest.record_id.clone();
-                report.pages_read += u64::from(pages);
+                let pages = new.manifest.pages.len() as u32;
+                report.pages_read += u64::from(read);
+                for problem in unread {
+                    progress.problem(&problem);
+                    report.problems.push(problem);
+                }
                 match registry.register(key, *new).await {
                     Ok(Registered::New) => RecordOutcome::Registered {
                         id,
@@ -714,6 +779,10 @@ fn quarantine_entry(
     QuarantineEntry {
         path: problem.path.clone(),
         record: problem.record.as_ref().map(ToString::to_string),
+        sheet: match problem.error {
+            InputError::Unread { sheet, .. } => Some(sheet),
+            _ => None,
+        },
         reason: problem.reason(),
         sha256,
         size,

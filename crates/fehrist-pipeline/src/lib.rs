@@ -105,6 +105,15 @@ pub enum InputError {
         #[source]
         source: fehrist_ocr::OcrError,
     },
+    /// Only this page of a sound file could not be read: its record was registered
+    /// with the sheet marked unread.
+    #[error("sheet {sheet} registered unread (page {page} of the file)")]
+    Unread {
+        sheet: u32,
+        page: u32,
+        #[source]
+        source: fehrist_ocr::OcrError,
+    },
     #[error("unusable file")]
     Scan {
         #[source]

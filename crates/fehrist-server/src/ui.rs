@@ -84,6 +84,11 @@ impl Lang {
             "access" => ("Дастрасӣ", "Доступ", "Access"),
             "fond" => ("Фонд", "Фонд", "Fond"),
             "sheet" => ("Варақ", "Лист", "Sheet"),
+            "unread" => (
+                "Матни ин варақ хонда нашуд; скани он нигоҳ дошта шудааст",
+                "Текст этого листа не удалось прочитать; его скан сохранён",
+                "This sheet's text could not be read; its scan is kept",
+            ),
             "record" => ("Парванда", "Дело", "Record"),
             "fields" => ("Маълумоти ҳуҷҷат", "Сведения документа", "Document fields"),
             "passport" => ("Шиносномаи фонд", "Паспорт фонда", "Fond passport"),
@@ -640,14 +645,21 @@ pub(crate) async fn record(
         );
     }
     for (page, text) in manifest.pages.iter().zip(&texts) {
+        let text = match &page.unread {
+            Some(why) => format!(
+                "<p class=\"bad\">{}</p><p>{}</p>",
+                lang.t("unread"),
+                escape(why)
+            ),
+            None => format!("<pre>{}</pre>", escape(text)),
+        };
         let _ = write!(
             body,
             "<section class=\"sheet\" id=\"sheet-{sheet}\"><img src=\"/api/v1/records/{id}/pages/{sheet}/image\" \
-             alt=\"{label} {sheet}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2><pre>{text}</pre></div></section>",
+             alt=\"{label} {sheet}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2>{text}</div></section>",
             sheet = page.sheet,
             id = manifest.record_id,
             label = lang.t("sheet"),
-            text = escape(text),
         );
     }
     Ok(page(lang, &passport.ref_code.to_string(), &body).into_response())

@@ -4,6 +4,7 @@ mod audit_flood;
 mod contract;
 mod hostile_http;
 mod personal_data;
+mod real_inputs;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -353,11 +353,9 @@ fn alto_is_version_4_with_boxes_confidences_and_languages() {
     );
 }
 
-/// A record declared Tajik first whose page is Russian: the Tajik model alone cannot
-/// write ы or щ, so the page is read again with all the record's languages.
 /// A Russian page of a record whose first language is Tajik, and an Uzbek one with the
-/// default languages: each is told by its first reading's words or letters and read
-/// again in its own language alone.
+/// default languages: each is told by a band of its densest text, read first, and the
+/// page read once, in its own language alone.
 #[test]
 fn a_page_not_in_the_records_main_language_is_read_in_its_own() {
     let cases = [
@@ -389,7 +387,7 @@ fn a_page_not_in_the_records_main_language_is_read_in_its_own() {
         assert_eq!(read.language, language, "{scan}");
         assert_eq!(
             read.preprocessing.language_found,
-            Some(fehrist_model::LanguageFound::Text),
+            Some(fehrist_model::LanguageFound::Sample),
             "{scan}"
         );
         assert!(read.text.contains(letter), "{scan}");

@@ -338,23 +338,66 @@ async fn a_rescan_is_a_new_version_that_points_to_the_previous() {
 
 /// PDF masters: scanned pages (Flate grey, CCITT Group 4, and Group 4 encrypted with an
 /// empty user password) are OCRed, a born-digital page keeps its own text unread, a
-/// PDF that needs a password is refused by name, and every master is stored byte for
-/// byte.
+/// PDF that needs a password is refused by name, a sound PDF with a sheet that cannot
+/// be drawn is registered with that sheet marked unread (and the sheet quarantined),
+/// and every master is stored byte for byte.
 #[tokio::test]
 async fn pdf_masters_are_read_kept_or_refused() {
     let station = station().await;
     let batch = fixtures().join("pdf");
     let report = run(&station, &batch).await;
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
-    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(
         problems[0].starts_with("F-30/O-1/D-4/locked.pdf (TJ-CSA/F-30/O-1/D-4): ")
             && problems[0].contains("encrypted"),
         "{problems:#?}"
     );
-    assert_eq!((report.registered(), report.failed()), (4, 1));
-    // The born-digital page is not read: 1 + 2 + 2 scanned pages are.
-    assert_eq!(report.pages_read, 5);
+    assert_eq!(
+        problems[1],
+        "F-30/O-1/D-6/sheet-2-unreadable.pdf (TJ-CSA/F-30/O-1/D-6): sheet 2 registered \
+         unread (page 2 of the file): page 2: 1 image(s) on the page could not be decoded"
+    );
+    assert_eq!((report.registered(), report.failed()), (5, 1));
+    // The born-digital page and the unreadable one are not read: 1 + 2 + 2 + 1 are.
+    assert_eq!(report.pages_read, 6);
+
+    let unread: RefCode = "TJ-CSA/F-30/O-1/D-6".parse().unwrap();
+    let records = station
+        .registry
+        .records_with_ref_code(&unread)
+        .await
+        .unwrap();
+    let manifest = &records[0].manifest;
+    assert_eq!(manifest.passport.extent.sheets, 2);
+    let texts = station.registry.page_texts(manifest).await.unwrap();
+    let reference = std::fs::read_to_string(fixtures().join("truth/F-7/O-1/D-2/L-1.txt")).unwrap();
+    let cer = character_error_rate(&texts[0], &reference);
+    assert!(cer < 0.05, "sheet 1 is read: CER {:.2}%", cer * 100.0);
+    assert_eq!(texts[1], "", "sheet 2 has no text");
+    assert_eq!(manifest.pages[0].unread, None);
+    assert_eq!(
+        manifest.pages[1].unread.as_deref(),
+        Some("page 2: 1 image(s) on the page could not be decoded")
+    );
+    // Measured from the page tree: an A4 page at its image's 300 dpi.
+    assert_eq!(
+        (manifest.pages[1].width, manifest.pages[1].height),
+        (2480, 3508)
+    );
+    let quarantined = station.registry.quarantined().await.unwrap();
+    let mut sheets: Vec<(&str, Option<u32>)> = quarantined
+        .iter()
+        .map(|entry| (entry.path.as_str(), entry.sheet))
+        .collect();
+    sheets.sort();
+    assert_eq!(
+        sheets,
+        [
+            ("F-30/O-1/D-4/locked.pdf", None),
+            ("F-30/O-1/D-6/sheet-2-unreadable.pdf", Some(2))
+        ]
+    );
 
     let truth = |path: &str| std::fs::read_to_string(fixtures().join("truth").join(path)).unwrap();
     let cases = [

@@ -78,6 +78,7 @@ pub fn new_record(code: &str, pages: &[(&[u8], &str)]) -> NewRecord {
             binarization: None,
             preprocessing: None,
             text_source: None,
+            unread: None,
         });
     }
     let id = record_id(

@@ -89,6 +89,7 @@ fn example_manifest() -> Manifest {
             binarization: None,
             preprocessing: None,
             text_source: None,
+            unread: None,
         }],
         fields: Default::default(),
         field_sources: Vec::new(),
