@@ -17,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release -q -p fehrist-cli --manifest-path "$here/Cargo.toml"
-fehrist="$here/target/release/fehrist"
+fehrist="${CARGO_TARGET_DIR:-$here/target}/release/fehrist"
 
 . "$here/benches/fixture-copies.sh"
 batch="$work/batch"

@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 export OMP_THREAD_LIMIT=1 PYTHONHASHSEED=0
 
 cargo build --release -q -p fehrist-cli --manifest-path "$here/Cargo.toml"
-fehrist="$here/target/release/fehrist"
+fehrist="${CARGO_TARGET_DIR:-$here/target}/release/fehrist"
 
 # id image language, one line per item.
 /usr/bin/python3 -c '

@@ -14,7 +14,7 @@ mkdir -p "$garage_dir"
 trap '"$here/.ci/garage" stop "$garage_dir"; rm -rf "$work"' EXIT
 
 cargo build --release -q -p fehrist-cli --manifest-path "$here/Cargo.toml"
-fehrist="$here/target/release/fehrist"
+fehrist="${CARGO_TARGET_DIR:-$here/target}/release/fehrist"
 
 # Copies of the five fixture pages (three files) under as many fonds as it takes.
 . "$here/benches/fixture-copies.sh"

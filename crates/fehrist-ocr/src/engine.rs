@@ -63,9 +63,16 @@ impl PageText {
     }
 }
 
+/// Letters a Cyrillic model writes for Latin ones, from alphabets not among ours
+/// (Ukrainian, Macedonian, Serbian, Bashkir): the Tajik model reads "the" as "Ше" and
+/// "of" as "ої".
+const LATIN_AS_CYRILLIC: &[char] = &['і', 'ї', 'ѕ', 'ј', 'ќ', 'ѓ', 'є', 'һ', 'ԁ'];
+
 /// Which of `languages` (`tgk+rus+eng`) a text is in, told by letters only one of them
-/// has: ҷ ӣ ӯ for Tajik, ў for Uzbek, ы щ ц ь for Russian, Latin letters for English
-/// and Uzbek in Latin script. The first language when nothing tells.
+/// has: ҷ ӣ ӯ for Tajik, ў for Uzbek, ы щ ц ь for Russian, Latin letters (or what a
+/// Cyrillic model writes for them) for English and Uzbek in Latin script. The first
+/// language when nothing tells.
+
 pub fn language_of_text(text: &str, languages: &str) -> String {
     let marks = |language: &str, c: char| -> bool {
         let c = c.to_lowercase().next().unwrap_or(c);
@@ -73,7 +80,7 @@ pub fn language_of_text(text: &str, languages: &str) -> String {
             "tgk" => matches!(c, 'ҷ' | 'ӣ' | 'ӯ'),
             "uzb_cyrl" => c == 'ў',
             "rus" => matches!(c, 'ы' | 'щ' | 'ц' | 'ь'),
-            "eng" | "uzb" => c.is_ascii_alphabetic(),
+            "eng" | "uzb" => c.is_ascii_alphabetic() || LATIN_AS_CYRILLIC.contains(&c),
             _ => false,
         }
     };
@@ -366,14 +373,47 @@ impl PageReader for TesseractReader {
             Some(index) => (Model::Other(index), self.other_language(index)),
             None => (Model::Primary, self.first_language.clone()),
         };
-        let mut best = self.pass(model, page, 0, Binarization::Otsu, &plain)?;
+        // A page whose paper measures uneven or speckled is read first as the strongest
+        // plain setup reads such pages (Sauvola's threshold, specks removed) and, when
+        // that reading is not sure, as the `tesseract` command reads it too; the
+        // Sauvola reading is kept only when it wins clearly. Other pages the other
+        // way round. Either way a page is read once when its first reading is sure.
+        let adaptive = stats.needs_adaptive_threshold();
+        let cleaned = (adaptive && stats.is_noisy()).then(|| despeckle(page));
+        let first = Prepared {
+            despeckled: cleaned.is_some(),
+            ..plain
+        };
+        let first_input = cleaned.as_ref().unwrap_or(page);
+        let mut best = if adaptive {
+            let sauvola = self.pass(model, first_input, 0, Binarization::Sauvola, &first)?;
+            if unsure(&sauvola) {
+                let otsu = self.pass(model, page, 0, Binarization::Otsu, &plain)?;
+                if better(&sauvola, &otsu, CLEAR_WIN) {
+                    sauvola
+                } else {
+                    otsu
+                }
+            } else {
+                sauvola
+            }
+        } else {
+            self.pass(model, page, 0, Binarization::Otsu, &plain)?
+        };
+        let sauvola_kept = best.binarization == Binarization::Sauvola;
+        let (base, base_prepared) = if sauvola_kept {
+            (first_input, first)
+        } else {
+            (page, plain)
+        };
         let mut upright = None;
         if doubtful(&best) {
             // A poor reading: the page may be sideways or upside down.
             let rotation = self.rotation(page, plain.dpi)?;
             if rotation != 0 {
-                let turned = turn_upright(page, rotation);
-                let read = self.pass(model, &turned, rotation, Binarization::Otsu, &plain)?;
+                let turned = turn_upright(base, rotation);
+                let read =
+                    self.pass(model, &turned, rotation, best.binarization, &base_prepared)?;
                 if confident_text(&read) > confident_text(&best) {
                     best = read;
                     upright = Some((turned, rotation));
@@ -382,11 +422,11 @@ impl PageReader for TesseractReader {
         }
         let (page_upright, rotation) = match &upright {
             Some((turned, rotation)) => (turned, *rotation),
-            None => (page, 0),
+            None => (base, 0),
         };
         // Text too small for the models (a low-resolution scan, whatever its header
         // says): read again enlarged.
-        let mut kept: (Option<GrayImage>, Prepared) = (None, plain);
+        let mut kept: (Option<GrayImage>, Prepared) = (None, base_prepared);
         if let Some(scale) = enlargement(&best, page.width(), page.height()) {
             let enlarged = image::imageops::resize(
                 page_upright,
@@ -401,11 +441,11 @@ impl PageReader for TesseractReader {
                 kept = (Some(enlarged), prepared);
             }
         }
-        // Sauvola's adaptive threshold (after a median filter on a speckled page not
-        // enlarged: enlarging smooths, and the filter then erases thin strokes) where
-        // the reading is unsure or the paper's light uneven. It must win clearly: on
-        // real typescripts the readings it won narrowly were no better.
-        if unsure(&best) || stats.needs_adaptive_threshold() {
+        // Sauvola's adaptive threshold, where the reading is unsure and it was not
+        // tried first (after a median filter on a speckled page not enlarged:
+        // enlarging smooths, and the filter then erases thin strokes). It must win
+        // clearly: on real typescripts the readings it won narrowly were no better.
+        if !adaptive && unsure(&best) {
             let image = kept.0.as_ref().unwrap_or(page_upright);
             let despeckled = stats.is_noisy() && kept.1.scale == 1;
             let cleaned = despeckled.then(|| despeckle(image));
@@ -604,8 +644,10 @@ fn dimensions(page: &GrayImage) -> Result<(i32, i32), OcrError> {
 
 /// How much of a page's height the language sample takes: a few lines of text.
 const SAMPLE_SHARE: u32 = 10;
-/// Words a sample must read, with [`CONFIDENT`] mean confidence, to tell a language.
+/// Words a sample must read, and their mean confidence, to tell a language: a band read
+/// by another language's model, or through stains, reads less sure than a page.
 const SAMPLE_WORDS: usize = 8;
+const SAMPLE_CONFIDENCE: u8 = 50;
 
 /// The rows of the band of `height` rows holding the most ink: where the page's text
 /// is densest (a page's text may fill a tenth of it, at the top).
@@ -667,7 +709,7 @@ impl TesseractReader {
         let band = image::imageops::crop_imm(page, 0, rows.start, page.width(), rows.len() as u32)
             .to_image();
         let read = self.pass(Model::Primary, &band, 0, Binarization::Otsu, plain)?;
-        if read.words.len() < SAMPLE_WORDS || read.mean_confidence < CONFIDENT {
+        if read.words.len() < SAMPLE_WORDS || read.mean_confidence < SAMPLE_CONFIDENCE {
             return Ok(None);
         }
         let language = language_by_words(&read.text, &self.languages)
@@ -901,6 +943,11 @@ mod tests {
             "uzb_cyrl"
         );
         assert_eq!(language_of_text("Writ of execution", langs), "eng");
+        // English as the Tajik model reads it (a real reading of an English letter).
+        assert_eq!(
+            language_of_text("Сепіга] Ѕїаїе АгсвІіуе ої Ше Керир]с ої Та]11ѕїап", langs),
+            "eng"
+        );
         assert_eq!(
             language_of_text("1968", "rus+tgk"),
             "rus",
