@@ -72,7 +72,6 @@ const LATIN_AS_CYRILLIC: &[char] = &['і', 'ї', 'ѕ', 'ј', 'ќ', 'ѓ', 'є', '
 /// has: ҷ ӣ ӯ for Tajik, ў for Uzbek, ы щ ц ь for Russian, Latin letters (or what a
 /// Cyrillic model writes for them) for English and Uzbek in Latin script. The first
 /// language when nothing tells.
-
 pub fn language_of_text(text: &str, languages: &str) -> String {
     let marks = |language: &str, c: char| -> bool {
         let c = c.to_lowercase().next().unwrap_or(c);
