@@ -433,7 +433,10 @@ impl PageReader for TesseractReader {
                 page_upright.height() * scale,
                 image::imageops::FilterType::Lanczos3,
             );
-            let prepared = Prepared { scale, ..plain };
+            let prepared = Prepared {
+                scale,
+                ..base_prepared
+            };
             let read = self.pass(model, &enlarged, rotation, Binarization::Otsu, &prepared)?;
             if better(&read, &best, 1.0) {
                 best = read;

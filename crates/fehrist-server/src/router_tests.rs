@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::Path as FsPath;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -287,7 +288,16 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
 
     // Every allowed request with a valid token is its own event; the one without a
     // token and the refused evidence are tallied into the window's count instead.
+    // The audit writer gathers events for up to 200 ms before it writes them: wait
+    // (bounded) for the last answer's event rather than race it.
     let mut actions = Vec::new();
+    while actions.len() < 14 {
+        let next = tokio::time::timeout(Duration::from_secs(5), served.events.recv()).await;
+        match next {
+            Ok(Some(event)) => actions.push(event.action),
+            _ => break,
+        }
+    }
     while let Ok(event) = served.events.try_recv() {
         actions.push(event.action);
     }
