@@ -64,19 +64,7 @@ while read -r n id; do
     | /usr/bin/python3 -c 'import json, sys; p = json.load(sys.stdin)["manifest"]["pages"][0]; print(sys.argv[1], p["language"], (p.get("preprocessing") or {}).get("language_found", "-"))' "$id" >> "$work/found"
 done < "$work/records"
 
-cli() { # name, then extra tesseract arguments; "$2" is each page's own language
-  local name=$1; shift
-  mkdir -p "$work/hyp-$name"
-  : > "$work/jobs-$name"
-  for image in "$set"/*.png "$set"/*.jpg; do
-    [ -e "$image" ] || continue
-    id=$(basename "${image%.*}")
-    echo "$image $work/hyp-$name/$id $(lang_of "$id")" >> "$work/jobs-$name"
-  done
-  local start=$(date +%s.%N)
-  xargs -P "$cores" -L 1 sh -c "tesseract \"\$0\" \"\$1\" $* 2>/dev/null" < "$work/jobs-$name"
-  echo "$(date +%s.%N) - $start" | bc
-}
+source "$here/benches/cli.sh"
 default_secs=$(cli cli-default -l tgk+rus+eng)
 strongest_secs=$(cli cli-strongest --psm 1 -c thresholding_method=2 -l '"$2"')
 

@@ -71,19 +71,7 @@ while read -r n id; do
   "$fehrist" show "TJ-CSA/F-1/O-1/D-$n" --text > "$work/hyp-fehrist/$id.txt"
 done < "$work/records"
 
-cli() { # name, then extra tesseract arguments; {lang} is each page's own language
-  local name=$1; shift
-  mkdir -p "$work/hyp-$name"
-  : > "$work/jobs-$name"
-  for image in "$set"/*.png "$set"/*.jpg; do
-    [ -e "$image" ] || continue
-    id=$(basename "${image%.*}")
-    echo "$image $work/hyp-$name/$id $(lang_of "$id")" >> "$work/jobs-$name"
-  done
-  local start=$(date +%s.%N)
-  xargs -P "$cores" -L 1 sh -c "tesseract \"\$0\" \"\$1\" $* 2>/dev/null" < "$work/jobs-$name"
-  echo "$(date +%s.%N) - $start" | bc
-}
+source "$here/benches/cli.sh"
 default_secs=$(cli cli-default -l tgk+rus+eng)
 strongest_secs=$(cli cli-strongest --psm 1 -c thresholding_method=2 -l '"$2"')
 
