@@ -121,10 +121,8 @@ impl<'a> Device<'a> for ImageResolution {
     }
 }
 
-/// The resolution of the page's scan: the finest images that cover a tenth of the
-/// page or more, and the masks of its images (a mixed-raster scan's text is often a
-/// 300 ppi mask over a 100 ppi background); `None` when no image is drawn.
-fn native_dpi(page: &Page<'_>) -> Option<f32> {
+/// What the page's content draws as images, without decoding them.
+fn drawn_images(page: &Page<'_>) -> ImageResolution {
     let (width, height) = page.render_dimensions();
     let mut device = ImageResolution::default();
     let cache = InterpreterCache::new();
@@ -136,6 +134,24 @@ fn native_dpi(page: &Page<'_>) -> Option<f32> {
         InterpreterSettings::default(),
     );
     interpret_page(page, &mut context, &mut device);
+    device
+}
+
+/// The share of the page its images cover (0 for a page of text and vector art, about
+/// 1 for a scan, whatever text layer lies over it).
+pub(crate) fn image_coverage(page: &Page<'_>) -> f64 {
+    let (width, height) = page.render_dimensions();
+    let area = f64::from(width) * f64::from(height);
+    let covered: f64 = drawn_images(page).covered.values().sum();
+    if area > 0.0 { covered / area } else { 0.0 }
+}
+
+/// The resolution of the page's scan: the finest images that cover a tenth of the
+/// page or more, and the masks of its images (a mixed-raster scan's text is often a
+/// 300 ppi mask over a 100 ppi background); `None` when no image is drawn.
+fn native_dpi(page: &Page<'_>) -> Option<f32> {
+    let (width, height) = page.render_dimensions();
+    let device = drawn_images(page);
     let (base_width, _) = page.base_dimensions();
     let masks = widest_mask(page.resources(), 3) * 72.0 / base_width.max(1.0);
     let drawn = device
