@@ -1,7 +1,17 @@
 //! Inputs as they come from real scanners: a sound PDF with a sheet that cannot be
 //! drawn, and a page fed in at a slant.
 
+use std::path::PathBuf;
+
 use crate::{Var, check, fixtures, folded, poppler};
+
+/// A batch folder holding one fixture file as `FOLDER/NAME` (`F-n/O-n/D-n`).
+fn batch_of_one(var: &Var, folder: &str, fixture: &str, name: &str) -> PathBuf {
+    let batch = var.dir.path().join("batch");
+    std::fs::create_dir_all(batch.join(folder)).unwrap();
+    std::fs::copy(fixtures().join(fixture), batch.join(folder).join(name)).unwrap();
+    batch
+}
 
 /// A sound two-sheet PDF whose second sheet's image cannot be decoded: the record is
 /// registered with that sheet marked unread, `show`, the quarantine and the KPIs say
@@ -9,14 +19,12 @@ use crate::{Var, check, fixtures, folded, poppler};
 #[test]
 fn a_sheet_that_cannot_be_drawn_is_registered_unread() {
     let var = Var::new();
-    let file = var.dir.path().join("batch/F-30/O-1/D-6");
-    std::fs::create_dir_all(&file).unwrap();
-    std::fs::copy(
-        fixtures().join("pdf/F-30/O-1/D-6/sheet-2-unreadable.pdf"),
-        file.join("sheet-2-unreadable.pdf"),
-    )
-    .unwrap();
-    let batch = var.dir.path().join("batch");
+    let batch = batch_of_one(
+        &var,
+        "F-30/O-1/D-6",
+        "pdf/F-30/O-1/D-6/sheet-2-unreadable.pdf",
+        "sheet-2-unreadable.pdf",
+    );
     // Registered, and still an input problem to look at: exit 2.
     let output = var.run(&["ingest", batch.to_str().unwrap()]);
     let out = check(&output, 2);
@@ -73,14 +81,7 @@ fn a_sheet_that_cannot_be_drawn_is_registered_unread() {
 #[test]
 fn a_slanted_page_copies_out_of_its_pdf_in_reading_order() {
     let var = Var::new();
-    let file = var.dir.path().join("batch/F-40/O-1/D-1");
-    std::fs::create_dir_all(&file).unwrap();
-    std::fs::copy(
-        fixtures().join("skewed/tgk-skew-3.png"),
-        file.join("0001.png"),
-    )
-    .unwrap();
-    let batch = var.dir.path().join("batch");
+    let batch = batch_of_one(&var, "F-40/O-1/D-1", "skewed/tgk-skew-3.png", "0001.png");
     check(
         &var.run(&[
             "ingest",
