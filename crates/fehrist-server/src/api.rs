@@ -327,7 +327,34 @@ async fn record_pdf(
     let pdf = fehrist_service::record_pdf(&state.registry, &caller, &record.manifest)
         .await
         .map_err(internal)?;
-    ranged(&headers, Bytes::from(pdf), "application/pdf")
+    let mut response = ranged(&headers, Bytes::from(pdf), "application/pdf")?;
+    // Shown in the browser, and saved under the record's reference code
+    // (`TJ-CSA_F-50_O-1_D-1.pdf`), not as `pdf`.
+    let disposition = format!(
+        "inline; filename=\"{}.pdf\"",
+        pdf_file_name(&record.manifest.passport.ref_code.to_string())
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// A reference code as a file name: `/` and anything but letters, digits, `-` and `.`
+/// become `_`.
+fn pdf_file_name(ref_code: &str) -> String {
+    ref_code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A whole answer, or the one byte range asked for (`Range: bytes=a-b`, `a-`, `-n`).

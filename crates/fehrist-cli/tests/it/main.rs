@@ -1752,6 +1752,13 @@ fn the_service_shows_each_caller_only_what_its_clearance_allows() {
         )
     };
     assert!(ranged.2.starts_with(b"%PDF-"));
+    assert!(
+        ranged
+            .1
+            .contains("content-disposition: inline; filename=\"tj-csa_f-60_o-1_d-1.pdf\""),
+        "{}",
+        ranged.1
+    );
 
     // Stopping writes every waiting audit event.
     Command::new("kill")
