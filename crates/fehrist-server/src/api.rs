@@ -34,8 +34,8 @@ pub(crate) fn public_routes() -> Router<AppState> {
         )
         .route(
             "/ui/login",
-            get(|headers: HeaderMap| async move {
-                crate::ui::sign_in_page(crate::ui::Lang::choose(None, &headers), &headers)
+            get(|uri: axum::http::Uri, headers: HeaderMap| async move {
+                crate::ui::sign_in_page(crate::ui::Lang::of_request(&uri, &headers), &headers)
             })
             .post(crate::ui::sign_in),
         )

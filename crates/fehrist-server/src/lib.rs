@@ -272,9 +272,10 @@ async fn authorize_and_audit(
                 .insert(header::RETRY_AFTER, window.into());
             response
         }
-        None if request.uri().path().starts_with("/ui/") => {
-            ui::sign_in_page(ui::Lang::choose(None, request.headers()), request.headers())
-        }
+        None if request.uri().path().starts_with("/ui/") => ui::sign_in_page(
+            ui::Lang::of_request(request.uri(), request.headers()),
+            request.headers(),
+        ),
         None => {
             let mut response = Problem::new(
                 StatusCode::UNAUTHORIZED,

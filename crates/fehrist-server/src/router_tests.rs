@@ -374,15 +374,25 @@ async fn sign_in_needs_the_form_of_this_site() {
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
 
-    // This site's form signs in; behind a TLS proxy the cookie is Secure.
+    // This site's form signs in, in the language its page was shown in; behind a TLS
+    // proxy the cookie is Secure.
+    let russian = served
+        .ask("GET", "/ui/login?lang=ru", None, Vec::new())
+        .await;
+    let russian = String::from_utf8_lossy(&russian.bytes).into_owned();
+    assert!(
+        russian.contains("<h1>Войти</h1>") && russian.contains("name=\"lang\" value=\"ru\""),
+        "{russian}"
+    );
     let signed = served
         .send(post(
-            format!("token={token}&csrf={csrf}"),
+            format!("token={token}&csrf={csrf}&lang=ru"),
             Some(format!("fehrist_csrf={csrf}")),
             Some(("x-forwarded-proto", "https")),
         ))
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert_eq!(signed.headers[header::LOCATION], "/ui/search?lang=ru");
     let kept = signed.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(
         kept.starts_with("fehrist_token=")

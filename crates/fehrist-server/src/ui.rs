@@ -59,6 +59,14 @@ impl Lang {
             .unwrap_or(Lang::Tg)
     }
 
+    /// The language a request asks for by its `?lang=` (else its Accept-Language).
+    pub(crate) fn of_request(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
+        let asked = uri
+            .query()
+            .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")));
+        Lang::choose(asked, headers)
+    }
+
     /// The interface string for `key` in this language.
     fn t(self, key: &str) -> &'static str {
         let (tg, ru, en) = match key {
@@ -251,9 +259,11 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
         "<h1>{}</h1><form method=\"post\" action=\"/ui/login\"><label>{} \
          <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"> \
+         <input type=\"hidden\" name=\"lang\" value=\"{}\"> \
          <button type=\"submit\">{}</button></form>",
         lang.t("sign_in"),
         lang.t("token"),
+        lang.code(),
         lang.t("sign_in")
     );
     let mut response = (
@@ -273,6 +283,9 @@ pub(crate) struct SignIn {
     token: String,
     #[serde(default)]
     csrf: String,
+    /// The language the sign-in page was shown in, kept after signing in.
+    #[serde(default)]
+    lang: String,
 }
 
 /// The sign-in form's own token, as the browser's cookie holds it.
@@ -305,7 +318,7 @@ pub(crate) async fn sign_in(
         if let Err(refused) = state.audit_sign_in(client.ip(), "").await {
             return refused;
         }
-        let lang = Lang::choose(None, &headers);
+        let lang = Lang::choose(Some(&form.lang), &headers);
         let mut refused = sign_in_page(lang, &headers);
         *refused.status_mut() = StatusCode::FORBIDDEN;
         return refused;
@@ -319,7 +332,8 @@ pub(crate) async fn sign_in(
     if let Err(refused) = state.audit_sign_in(client.ip(), &token).await {
         return refused;
     }
-    let mut response = Redirect::to("/ui/search").into_response();
+    let lang = Lang::choose(Some(&form.lang), &headers);
+    let mut response = Redirect::to(&format!("/ui/search?lang={}", lang.code())).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         cookie("fehrist_token", &token, "/", 28800, &headers),

@@ -25,7 +25,7 @@ try {
     await page.goto(`${base}/ui/login?lang=en`);
     await page.fill('input[name=token]', token);
     await page.click('button[type=submit]');
-    await page.waitForURL('**/ui/search');
+    await page.waitForURL('**/ui/search?lang=en');
     for (const lang of ['tg', 'ru', 'en']) {
       for (const [name, path] of Object.entries(pages)) {
         const joiner = path.includes('?') ? '&' : '?';

@@ -20,7 +20,8 @@ try {
   // No token yet: the sign-in page.
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
-  await page.waitForURL('**/ui/search');
+  // Signed in, in the language the sign-in page was shown in.
+  await page.waitForURL('**/ui/search?lang=en');
 
   await page.goto(`${base}/ui/search?lang=en`);
   await page.fill('input[name=q]', word);
