@@ -67,6 +67,38 @@ impl Lang {
         Lang::choose(asked, headers)
     }
 
+    /// "N pages found", the noun in the form the number asks for (Tajik keeps it
+    /// singular after a numeral; Russian has three forms).
+    fn pages_found(self, n: usize) -> String {
+        match self {
+            Lang::Tg => format!("{n} саҳифа ёфт шуд"),
+            Lang::Ru => {
+                let noun = match (n % 10, n % 100) {
+                    (1, rest) if rest != 11 => "страница",
+                    (2..=4, rest) if !(12..=14).contains(&rest) => "страницы",
+                    _ => "страниц",
+                };
+                format!("Найдено: {n} {noun}")
+            }
+            Lang::En if n == 1 => "1 page found".to_owned(),
+            Lang::En => format!("{n} pages found"),
+        }
+    }
+
+    /// A facet's value as a reader says it (`open` → «открытый»): access levels,
+    /// languages, document types and categories the registry knows; any other value
+    /// (a court's name, a currency code, a fond) as it is.
+    fn value(self, facet: &str, value: &str) -> String {
+        let key = match facet {
+            "access" | "language" | "document_type" | "pipeline" => format!("{facet}:{value}"),
+            _ => return value.to_owned(),
+        };
+        match self.t(&key) {
+            "?" => value.to_owned(),
+            label => label.to_owned(),
+        }
+    }
+
     /// The interface string for `key` in this language.
     fn t(self, key: &str) -> &'static str {
         let (tg, ru, en) = match key {
@@ -81,7 +113,6 @@ impl Lang {
                 "Слова для поиска",
                 "Words to find",
             ),
-            "pages_found" => ("саҳифа ёфт шуд", "страниц найдено", "pages found"),
             "nothing" => ("Ҳеҷ чиз ёфт нашуд", "Ничего не найдено", "Nothing found"),
             "filters" => ("Филтрҳо", "Фильтры", "Filters"),
             "document_type" => ("Навъи ҳуҷҷат", "Тип документа", "Document type"),
@@ -160,6 +191,63 @@ impl Lang {
                 "Нусхаи ҷорӣ дигар аст",
                 "Текущая версия другая",
                 "The current version is another",
+            ),
+            "access:open" => ("кушода", "открытый", "open"),
+            "access:internal" => ("хизматӣ", "служебный", "internal"),
+            "access:restricted" => (
+                "маҳдуд (маълумоти шахсӣ)",
+                "ограниченный (персональные данные)",
+                "restricted (personal data)",
+            ),
+            "access:secret" => ("махфӣ", "секретный", "secret"),
+            "language:tgk" => ("тоҷикӣ", "таджикский", "Tajik"),
+            "language:rus" => ("русӣ", "русский", "Russian"),
+            "language:uzb_cyrl" => (
+                "ӯзбекӣ (кириллӣ)",
+                "узбекский (кириллица)",
+                "Uzbek (Cyrillic)",
+            ),
+            "language:uzb" => ("ӯзбекӣ (лотинӣ)", "узбекский (латиница)", "Uzbek (Latin)"),
+            "language:eng" => ("англисӣ", "английский", "English"),
+            "document_type:writ" => ("варақаи иҷро", "исполнительный лист", "writ of execution"),
+            "document_type:decision" => ("қарори суд", "решение суда", "court decision"),
+            "document_type:certificate" => ("маълумотнома", "справка", "certificate"),
+            "document_type:unstated" => ("нишон дода нашудааст", "не указан", "not stated"),
+            "pipeline:default" => ("умумӣ", "общая", "general"),
+            "pipeline:executive-documents" => (
+                "ҳуҷҷатҳои иҷроия",
+                "исполнительные документы",
+                "executive documents",
+            ),
+            "pipeline:civil-registry" => (
+                "санадҳои ҳолати шаҳрвандӣ",
+                "акты гражданского состояния",
+                "civil registry",
+            ),
+            "pipeline:education-science" => (
+                "маориф ва илм",
+                "образование и наука",
+                "education and science",
+            ),
+            "pipeline:health" => ("тандурустӣ", "здравоохранение", "health"),
+            "pipeline:intellectual-property" => (
+                "моликияти зеҳнӣ",
+                "интеллектуальная собственность",
+                "intellectual property",
+            ),
+            "pipeline:labour-social" => (
+                "меҳнат ва ҳифзи иҷтимоӣ",
+                "труд и соцзащита",
+                "labour and social",
+            ),
+            "pipeline:land-property" => {
+                ("замин ва амвол", "земля и имущество", "land and property")
+            }
+            "pipeline:notary" => ("нотариат", "нотариат", "notary"),
+            "pipeline:permits-registrations" => (
+                "иҷозатномаҳо ва бақайдгирӣ",
+                "разрешения и регистрации",
+                "permits and registrations",
             ),
             _ => ("?", "?", "?"),
         };
@@ -486,7 +574,7 @@ pub(crate) async fn search(
                 body,
                 "<li><a href=\"{}\">{}</a> ({pages})</li>",
                 escape(&link(Some((parameter, value)), 0)),
-                escape(value)
+                escape(&lang.value(facet, value))
             );
         }
         body.push_str("</ul>");
@@ -497,9 +585,8 @@ pub(crate) async fn search(
     } else {
         let _ = write!(
             body,
-            "<p class=\"total\">{} {}</p><ol class=\"hits\" start=\"{}\">",
-            found.total,
-            lang.t("pages_found"),
+            "<p class=\"total\">{}</p><ol class=\"hits\" start=\"{}\">",
+            lang.pages_found(found.total),
             params.offset + 1
         );
         for hit in &found.hits {
@@ -692,9 +779,9 @@ pub(crate) async fn fond(
         fehrist_service::fond_passport(&state.registry, &caller, &code, None, &now_rfc3339())
             .await
             .map_err(crate::api::problem)?;
-    let counts = |map: &std::collections::BTreeMap<String, u64>| {
+    let counts = |facet: &str, map: &std::collections::BTreeMap<String, u64>| {
         map.iter()
-            .map(|(k, v)| format!("{} {v}", escape(k)))
+            .map(|(k, v)| format!("{}: {v}", escape(&lang.value(facet, k))))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -711,11 +798,11 @@ pub(crate) async fn fond(
         lang.t("sheets"),
         passport.sheets,
         lang.t("language"),
-        counts(&passport.languages),
+        counts("language", &passport.languages),
         lang.t("access"),
-        counts(&passport.access_levels),
+        counts("access", &passport.access_levels),
         lang.t("document_type"),
-        counts(&passport.document_types),
+        counts("document_type", &passport.document_types),
     );
     Ok(page(lang, &code, &body).into_response())
 }
@@ -769,6 +856,46 @@ mod tests {
         );
         assert_eq!(marked("ин ҳуҷҷат", &[(3, 9)]), "ин <mark>ҳуҷҷат</mark>");
         assert_eq!(encode("ҷ a&b"), "%D2%B7+a%26b");
+    }
+
+    #[test]
+    fn counts_take_the_form_their_number_asks_for() {
+        let ru: Vec<String> = [1, 2, 5, 11, 12, 21, 22, 25, 111, 104]
+            .iter()
+            .map(|&n| Lang::Ru.pages_found(n))
+            .collect();
+        assert_eq!(
+            ru,
+            [
+                "Найдено: 1 страница",
+                "Найдено: 2 страницы",
+                "Найдено: 5 страниц",
+                "Найдено: 11 страниц",
+                "Найдено: 12 страниц",
+                "Найдено: 21 страница",
+                "Найдено: 22 страницы",
+                "Найдено: 25 страниц",
+                "Найдено: 111 страниц",
+                "Найдено: 104 страницы",
+            ]
+        );
+        assert_eq!(Lang::En.pages_found(1), "1 page found");
+        assert_eq!(Lang::En.pages_found(3), "3 pages found");
+        assert_eq!(Lang::Tg.pages_found(3), "3 саҳифа ёфт шуд");
+    }
+
+    #[test]
+    fn facet_values_are_said_in_the_page_language_and_others_kept() {
+        assert_eq!(Lang::Ru.value("access", "open"), "открытый");
+        assert_eq!(Lang::Tg.value("language", "tgk"), "тоҷикӣ");
+        assert_eq!(Lang::En.value("document_type", "unstated"), "not stated");
+        assert_eq!(
+            Lang::Ru.value("pipeline", "executive-documents"),
+            "исполнительные документы"
+        );
+        assert_eq!(Lang::Ru.value("document_type", "протокол"), "протокол");
+        assert_eq!(Lang::Ru.value("currency", "TJS"), "TJS");
+        assert_eq!(Lang::Ru.value("court", "open"), "open");
     }
 
     #[test]
