@@ -35,7 +35,11 @@ pub(crate) fn public_routes() -> Router<AppState> {
         .route(
             "/ui/login",
             get(|uri: axum::http::Uri, headers: HeaderMap| async move {
-                crate::ui::sign_in_page(crate::ui::Lang::of_request(&uri, &headers), &headers)
+                crate::ui::sign_in_page(
+                    crate::ui::Lang::of_request(&uri, &headers),
+                    &headers,
+                    false,
+                )
             })
             .post(crate::ui::sign_in),
         )
@@ -58,6 +62,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/records/{id}", get(crate::ui::record))
         .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))
         .route("/ui/verify", get(crate::ui::verify))
+        .route("/ui/logout", post(crate::ui::sign_out))
 }
 
 type Answer = Result<Response, Problem>;

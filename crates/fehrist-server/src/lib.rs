@@ -246,8 +246,8 @@ async fn authorize_and_audit(
         .map_or("", |p| p.as_str())
         .to_owned();
     let bearer = bearer(request.headers());
-    let token = match bearer {
-        Some(bearer) => match state.token(&bearer).await {
+    let token = match &bearer {
+        Some(bearer) => match state.token(bearer).await {
             Ok(token) => token,
             Err(e) => return Problem::internal(&e).into_response(),
         },
@@ -275,6 +275,7 @@ async fn authorize_and_audit(
         None if request.uri().path().starts_with("/ui/") => ui::sign_in_page(
             ui::Lang::of_request(request.uri(), request.headers()),
             request.headers(),
+            bearer.is_some(),
         ),
         None => {
             let mut response = Problem::new(

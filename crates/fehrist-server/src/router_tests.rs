@@ -402,6 +402,70 @@ async fn sign_in_needs_the_form_of_this_site() {
     );
 }
 
+/// A browser whose token is refused is told so on the sign-in page; a signed-in page
+/// offers signing out, which clears the token and keeps the language.
+#[tokio::test]
+async fn a_refused_token_is_told_and_signing_out_forgets_the_token() {
+    let served = served().await;
+    let with_cookie = |method: &str, path: &str, cookie: String, form: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .unwrap()
+    };
+    let wrong = served
+        .send(with_cookie(
+            "GET",
+            "/ui/search?lang=en",
+            "fehrist_token=fehrist_notatoken".to_owned(),
+            "",
+        ))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let said = String::from_utf8_lossy(&wrong.bytes).into_owned();
+    assert!(
+        said.contains("role=\"alert\">This token was not accepted") && !said.contains("/ui/logout"),
+        "{said}"
+    );
+    let first_visit = served
+        .ask("GET", "/ui/login?lang=en", None, Vec::new())
+        .await;
+    assert!(!String::from_utf8_lossy(&first_visit.bytes).contains("role=\"alert\""));
+
+    let token = served.reader.clone();
+    let signed_in = served
+        .send(with_cookie(
+            "GET",
+            "/ui/search?lang=ru",
+            format!("fehrist_token={token}"),
+            "",
+        ))
+        .await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    assert!(
+        String::from_utf8_lossy(&signed_in.bytes)
+            .contains("action=\"/ui/logout\"><input type=\"hidden\" name=\"lang\" value=\"ru\"><button type=\"submit\">Выйти</button>")
+    );
+    let out = served
+        .send(with_cookie(
+            "POST",
+            "/ui/logout",
+            format!("fehrist_token={token}"),
+            "lang=ru",
+        ))
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.headers[header::LOCATION], "/ui/login?lang=ru");
+    let cleared = out.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.starts_with("fehrist_token=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
+
 /// On a real socket: a client that sends its headers too slowly is disconnected, and
 /// the service goes on answering others; shutdown ends it.
 #[tokio::test]

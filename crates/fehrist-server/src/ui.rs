@@ -156,6 +156,15 @@ impl Lang {
                 "The record has changed",
             ),
             "sign_in" => ("Ворид шудан", "Войти", "Sign in"),
+            "sign_out" => ("Баромадан", "Выйти", "Sign out"),
+            "token_refused" => (
+                "Ин калид қабул нашуд: нодуруст аст, мӯҳлаташ гузаштааст ё бекор шудааст. \
+                 Аз маъмур калиди нав пурсед.",
+                "Этот ключ не принят: он неверен, истёк или отозван. \
+                 Попросите у администратора новый.",
+                "This token was not accepted: it is wrong, expired or revoked. \
+                 Ask your administrator for a new one.",
+            ),
             "token" => (
                 "Калиди дастрасӣ (token)",
                 "Ключ доступа (token)",
@@ -278,7 +287,7 @@ fn encode(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1d1d1d}\
 header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
-header a{color:#fff}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
+header a{color:#fff}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
@@ -286,6 +295,17 @@ aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background
 .ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
+    let sign_out = format!(
+        "<form class=\"sign-out\" method=\"post\" action=\"/ui/logout\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+        lang.code(),
+        lang.t("sign_out")
+    );
+    framed(lang, title, body, &sign_out)
+}
+
+/// A page with the header's links and `tail` at the header's end.
+fn framed(lang: Lang, title: &str, body: &str, tail: &str) -> Html<String> {
     let switch: String = [Lang::Tg, Lang::Ru, Lang::En]
         .iter()
         .map(|l| format!("<a href=\"?lang={0}\" lang=\"{0}\">{0}</a>", l.code()))
@@ -296,7 +316,7 @@ fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
          <header><strong>{brand}</strong><a href=\"/ui/search?lang={code}\">{search}</a>\
-         <a href=\"/ui/verify?lang={code}\">{verify}</a><span>{switch}</span></header>\
+         <a href=\"/ui/verify?lang={code}\">{verify}</a><span>{switch}</span>{tail}</header>\
          <main>{body}</main></body></html>\n",
         code = lang.code(),
         title = escape(title),
@@ -330,10 +350,11 @@ fn cookie(
         .expect("a cookie header")
 }
 
-/// The sign-in page, answered (401) to a browser without a valid token. The form
+/// The sign-in page, answered (401) to a browser without a valid token, saying so when
+/// the browser brought one that was `refused` (wrong, expired or revoked). The form
 /// carries a fresh token that must come back both in the form and in a cookie only
 /// this site can set (double submit), so another site cannot sign a browser in.
-pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
+pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap, refused: bool) -> Response {
     let mut random = [0u8; 16];
     if getrandom::fill(&mut random).is_err() {
         return Problem::new(
@@ -343,8 +364,16 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
         .into_response();
     }
     let csrf: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let refusal = if refused {
+        format!(
+            "<p class=\"bad\" role=\"alert\">{}</p>",
+            lang.t("token_refused")
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<h1>{}</h1><form method=\"post\" action=\"/ui/login\"><label>{} \
+        "<h1>{}</h1>{refusal}<form method=\"post\" action=\"/ui/login\"><label>{} \
          <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"> \
          <input type=\"hidden\" name=\"lang\" value=\"{}\"> \
@@ -356,7 +385,7 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
     );
     let mut response = (
         StatusCode::UNAUTHORIZED,
-        page(lang, lang.t("sign_in"), &body),
+        framed(lang, lang.t("sign_in"), &body, ""),
     )
         .into_response();
     response.headers_mut().insert(
@@ -364,6 +393,24 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap) -> Response {
         cookie("fehrist_csrf", &csrf, "/ui/login", 3600, headers),
     );
     response
+}
+
+/// Signs the browser out: its token cookie is cleared, and the sign-in page shown in
+/// the language it was in. (Audited as every signed-in request is.)
+pub(crate) async fn sign_out(headers: HeaderMap, Form(form): Form<SignOut>) -> Response {
+    let lang = Lang::choose(Some(&form.lang), &headers);
+    let mut response = Redirect::to(&format!("/ui/login?lang={}", lang.code())).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("fehrist_token", "", "/", 0, &headers),
+    );
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SignOut {
+    #[serde(default)]
+    lang: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -407,7 +454,7 @@ pub(crate) async fn sign_in(
             return refused;
         }
         let lang = Lang::choose(Some(&form.lang), &headers);
-        let mut refused = sign_in_page(lang, &headers);
+        let mut refused = sign_in_page(lang, &headers, false);
         *refused.status_mut() = StatusCode::FORBIDDEN;
         return refused;
     }
