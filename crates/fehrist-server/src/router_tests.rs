@@ -402,6 +402,59 @@ async fn sign_in_needs_the_form_of_this_site() {
     );
 }
 
+/// A file is opened by its reference code as well as by its record id: in the API
+/// (percent-encoded in the path) and from the search box.
+#[tokio::test]
+async fn a_file_opens_by_its_reference_code() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let by_code = served
+        .ask(
+            "GET",
+            "/api/v1/records/TJ-CSA%2FF-12%2FO-3%2FD-45",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(by_code.status, StatusCode::OK);
+    let shown: serde_json::Value = serde_json::from_slice(&by_code.bytes).unwrap();
+    assert_eq!(
+        shown["manifest"]["record_id"].as_str(),
+        Some(served.record.as_str())
+    );
+    let unknown = served
+        .ask(
+            "GET",
+            "/api/v1/records/TJ-CSA%2FF-12%2FO-3%2FD-99",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    for (query, to) in [
+        ("TJ-CSA%2FF-12%2FO-3%2FD-45", String::new()),
+        ("+TJ-CSA%2FF-12%2FO-3%2FD-45%2FL-1", "#sheet-1".to_owned()),
+    ] {
+        let opened = served
+            .ask(
+                "GET",
+                &format!("/ui/search?lang=ru&q={query}"),
+                Some(&token),
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{query}");
+        assert_eq!(
+            opened.headers[header::LOCATION],
+            format!("/ui/records/{}?lang=ru{to}", served.record).as_str()
+        );
+    }
+    let words = served
+        .ask("GET", "/ui/search?lang=ru&q=F-12", Some(&token), Vec::new())
+        .await;
+    assert_eq!(words.status, StatusCode::OK, "other words are searched for");
+}
+
 /// A browser whose token is refused is told so on the sign-in page; a signed-in page
 /// offers signing out, which clears the token and keeps the language.
 #[tokio::test]

@@ -521,6 +521,22 @@ pub(crate) async fn search(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
+    // A file's reference code opens the file (its sheet, for a `/L-n` code).
+    let asked = params.q.trim();
+    if let Ok(code) = asked.parse::<fehrist_model::RefCode>()
+        && let Ok(record) = fehrist_service::visible_record(&state.registry, &caller, asked).await
+    {
+        let sheet = code
+            .sheet()
+            .map(|n| format!("#sheet-{n}"))
+            .unwrap_or_default();
+        return Ok(Redirect::to(&format!(
+            "/ui/records/{}?lang={}{sheet}",
+            record.manifest.record_id,
+            lang.code()
+        ))
+        .into_response());
+    }
     // An access level the caller may not see finds nothing, as if none had it.
     let access: Vec<AccessLevel> = params
         .access

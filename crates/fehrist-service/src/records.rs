@@ -57,8 +57,9 @@ pub async fn resolve(
     })
 }
 
-/// A record the caller may see, or [`ServiceError::NotRegistered`] exactly as for a
-/// record that does not exist.
+/// A record the caller may see, by its id or by its file's full reference code (the
+/// current version, `TJ-CSA/F-12/O-3/D-45`), or [`ServiceError::NotRegistered`]
+/// exactly as for a record that does not exist.
 pub async fn visible_record(
     registry: &Registry,
     caller: &Caller,
@@ -67,7 +68,16 @@ pub async fn visible_record(
     let not_registered = || ServiceError::NotRegistered {
         name: id.to_owned(),
     };
-    let id: RecordId = id.parse().map_err(|_| not_registered())?;
+    let Ok(id) = id.parse::<RecordId>() else {
+        let code: RefCode = id.parse().map_err(|_| not_registered())?;
+        return registry
+            .records_with_ref_code(&code.file_code())
+            .await?
+            .into_iter()
+            .next()
+            .filter(|r| caller.may_see(r.manifest.access))
+            .ok_or_else(not_registered);
+    };
     match registry.load(&id).await {
         Ok(record) if caller.may_see(record.manifest.access) => Ok(record),
         Ok(_) | Err(RegistryError::NotFound { .. }) => Err(not_registered()),
