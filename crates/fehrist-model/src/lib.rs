@@ -35,7 +35,7 @@ pub use fond::{
 pub use ids::{Digest, IdError, KeyId, RecordId};
 pub use manifest::{
     BlobRef, BlobRole, Edit, LanguageFound, MANIFEST_VERSION, Manifest, ManifestSignature, OcrInfo,
-    Page, PageWords, PipelineInfo, Preprocessing, Source, VersionOrigin, Word,
+    Page, PageWords, PipelineInfo, Preprocessing, Source, VersionOrigin, Word, bcp47,
 };
 pub use passport::{DateSpan, DateSpanError, DescriptionLevel, Extent, Passport};
 pub use personal::{PersonalData, REDACTED, SheetRedactions, SheetText, redact_text, redact_words};

@@ -319,3 +319,21 @@ pub struct Word {
 pub struct PageWords {
     pub words: Vec<Word>,
 }
+/// The BCP 47 tag of a Tesseract language code (`tgk` → `tg`, `uzb_cyrl` → `uz-Cyrl`);
+/// `None` for codes without one Fehrist knows.
+pub fn bcp47(tesseract: &str) -> Option<&'static str> {
+    Some(match tesseract {
+        "tgk" => "tg",
+        "rus" => "ru",
+        "eng" => "en",
+        "uzb" => "uz-Latn",
+        "uzb_cyrl" => "uz-Cyrl",
+        "kir" => "ky",
+        "kaz" => "kk",
+        "fas" => "fa",
+        "ara" => "ar",
+        "deu" => "de",
+        "fra" => "fr",
+        _ => return None,
+    })
+}

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use fehrist_model::Word;
+use fehrist_model::{Word, bcp47};
 
 use crate::PageText;
 
@@ -23,25 +23,6 @@ pub struct AltoSource<'a> {
     pub engine_version: &'a str,
     /// `tgk+rus+eng`
     pub languages: &'a str,
-}
-
-/// The BCP 47 tag of a Tesseract language code (`tgk` → `tg`, `uzb_cyrl` → `uz-Cyrl`);
-/// `None` for codes without one Fehrist knows.
-pub fn bcp47(tesseract: &str) -> Option<&'static str> {
-    Some(match tesseract {
-        "tgk" => "tg",
-        "rus" => "ru",
-        "eng" => "en",
-        "uzb" => "uz-Latn",
-        "uzb_cyrl" => "uz-Cyrl",
-        "kir" => "ky",
-        "kaz" => "kk",
-        "fas" => "fa",
-        "ara" => "ar",
-        "deu" => "de",
-        "fra" => "fr",
-        _ => return None,
-    })
 }
 
 /// XML-escapes text for an attribute value.

@@ -18,7 +18,7 @@ mod language;
 mod preprocess;
 mod quality;
 
-pub use alto::{AltoSource, alto_document, bcp47, redacted_alto};
+pub use alto::{AltoSource, alto_document, redacted_alto};
 pub use decode::{
     ASSUMED_DPI, MAX_PIXEL_BYTES, MAX_SIDE, PLAUSIBLE_DPI, ScanFormat, TextLayer, decode_page,
     masked_page, masked_page_png, page_count, page_count_in_file, page_png, pdf_page_image,

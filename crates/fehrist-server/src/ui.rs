@@ -99,6 +99,45 @@ impl Lang {
         }
     }
 
+    /// An amount as this language writes it: digits grouped by thousands (no-break
+    /// spaces and a decimal comma in Tajik and Russian, commas and a point in English),
+    /// and the currency by its name there (`8756` TJS → «8 756 сомони», `TJS 8,756`).
+    /// A value that is not a plain number is kept as it is.
+    fn amount(self, value: &str, currency: &str) -> String {
+        let (whole, fraction) = match value.split_once(['.', ',']) {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (value, None),
+        };
+        let plain = |digits: &str| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        let number = if plain(whole) && fraction.is_none_or(plain) {
+            let (group, point) = match self {
+                Lang::En => (",", "."),
+                Lang::Tg | Lang::Ru => ("\u{a0}", ","),
+            };
+            let digits: Vec<char> = whole.chars().collect();
+            let mut grouped = String::new();
+            for (i, digit) in digits.iter().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    grouped.push_str(group);
+                }
+                grouped.push(*digit);
+            }
+            match fraction {
+                Some(fraction) => format!("{grouped}{point}{fraction}"),
+                None => grouped,
+            }
+        } else {
+            value.to_owned()
+        };
+        if self == Lang::En {
+            return format!("{currency}\u{a0}{number}");
+        }
+        match self.t(&format!("currency:{currency}")) {
+            "?" => format!("{number}\u{a0}{currency}"),
+            name => format!("{number}\u{a0}{name}"),
+        }
+    }
+
     /// The interface string for `key` in this language.
     fn t(self, key: &str) -> &'static str {
         let (tg, ru, en) = match key {
@@ -123,6 +162,7 @@ impl Lang {
             "access" => ("Дастрасӣ", "Доступ", "Access"),
             "fond" => ("Фонд", "Фонд", "Fond"),
             "sheet" => ("Варақ", "Лист", "Sheet"),
+            "scan_of_sheet" => ("Скани варақи", "Скан листа", "Scan of sheet"),
             "unread" => (
                 "Матни ин варақ хонда нашуд; скани он нигоҳ дошта шудааст",
                 "Текст этого листа не удалось прочитать; его скан сохранён",
@@ -201,6 +241,14 @@ impl Lang {
                 "Текущая версия другая",
                 "The current version is another",
             ),
+            "currency:TJS" => ("сомонӣ", "сомони", "TJS"),
+            "currency:USD" => ("доллари ИМА", "долл. США", "USD"),
+            "currency:RUB" => ("рубли Русия", "росс. руб.", "RUB"),
+            "currency:BYN" => ("рубли Беларус", "бел. руб.", "BYN"),
+            "currency:UZS" => ("сӯми Ӯзбекистон", "узб. сум", "UZS"),
+            "currency:KGS" => ("соми Қирғизистон", "кирг. сом", "KGS"),
+            "currency:KZT" => ("тенгеи Қазоқистон", "тенге", "KZT"),
+            "currency:EUR" => ("евро", "евро", "EUR"),
             "access:open" => ("кушода", "открытый", "open"),
             "access:internal" => ("хизматӣ", "служебный", "internal"),
             "access:restricted" => (
@@ -696,7 +744,7 @@ fn fields_table(lang: Lang, manifest: &Manifest, caller: &Caller) -> String {
             FieldValue::Texts(items) => items.join("; "),
             FieldValue::Amounts(amounts) => amounts
                 .iter()
-                .map(|a| format!("{} {}", a.value, a.currency))
+                .map(|a| lang.amount(&a.value, &a.currency))
                 .collect::<Vec<_>>()
                 .join("; "),
         };
@@ -815,15 +863,22 @@ pub(crate) async fn record(
                 lang.t("unread"),
                 escape(why)
             ),
-            None => format!("<pre>{}</pre>", escape(text)),
+            // The text in the language it was read in, so that a screen reader says it
+            // so and a browser hyphenates and finds it as such.
+            None => match fehrist_model::bcp47(&page.language) {
+                Some(tag) => format!("<pre lang=\"{tag}\">{}</pre>", escape(text)),
+                None => format!("<pre>{}</pre>", escape(text)),
+            },
         };
         let _ = write!(
             body,
             "<section class=\"sheet\" id=\"sheet-{sheet}\"><img src=\"/api/v1/records/{id}/pages/{sheet}/image\" \
-             alt=\"{label} {sheet}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2>{text}</div></section>",
+             alt=\"{scan} {sheet}, {code}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2>{text}</div></section>",
             sheet = page.sheet,
             id = manifest.record_id,
             label = lang.t("sheet"),
+            scan = lang.t("scan_of_sheet"),
+            code = escape(&passport.ref_code.to_string()),
         );
     }
     Ok(page(lang, &passport.ref_code.to_string(), &body).into_response())
@@ -945,6 +1000,25 @@ mod tests {
         assert_eq!(Lang::En.pages_found(1), "1 page found");
         assert_eq!(Lang::En.pages_found(3), "3 pages found");
         assert_eq!(Lang::Tg.pages_found(3), "3 саҳифа ёфт шуд");
+    }
+
+    #[test]
+    fn amounts_are_grouped_and_their_currency_named_as_each_language_writes_them() {
+        assert_eq!(Lang::Ru.amount("8756", "TJS"), "8\u{a0}756\u{a0}сомони");
+        assert_eq!(
+            Lang::Tg.amount("1250000.50", "USD"),
+            "1\u{a0}250\u{a0}000,50\u{a0}доллари ИМА"
+        );
+        assert_eq!(
+            Lang::En.amount("1250000.50", "RUB"),
+            "RUB\u{a0}1,250,000.50"
+        );
+        assert_eq!(Lang::Ru.amount("300", "KZT"), "300\u{a0}тенге");
+        assert_eq!(Lang::Ru.amount("12", "XYZ"), "12\u{a0}XYZ");
+        assert_eq!(
+            Lang::Ru.amount("около 5 тыс.", "TJS"),
+            "около 5 тыс.\u{a0}сомони"
+        );
     }
 
     #[test]
