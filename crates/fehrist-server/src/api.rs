@@ -60,6 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/verify", post(verify))
         .route("/ui/search", get(crate::ui::search))
         .route("/ui/records/{id}", get(crate::ui::record))
+        .route("/ui/fonds", get(crate::ui::fonds))
         .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))
         .route("/ui/verify", get(crate::ui::verify))
         .route("/ui/logout", post(crate::ui::sign_out))

@@ -402,6 +402,43 @@ async fn sign_in_needs_the_form_of_this_site() {
     );
 }
 
+/// The archive is browsed from its fonds down to a file and back by breadcrumbs.
+#[tokio::test]
+async fn fonds_lead_to_their_inventories_and_files() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let html = |path: String| {
+        let served = &served;
+        let token = token.clone();
+        async move {
+            let answer = served.ask("GET", &path, Some(&token), Vec::new()).await;
+            assert_eq!(answer.status, StatusCode::OK, "{path}");
+            String::from_utf8(answer.bytes).unwrap()
+        }
+    };
+    let fonds = html("/ui/fonds?lang=en".to_owned()).await;
+    assert!(
+        fonds.contains(
+            "<a href=\"/ui/fonds/TJ-CSA/F-12?lang=en\">TJ-CSA/F-12</a></td><td>1</td><td>1</td>"
+        ),
+        "{fonds}"
+    );
+    let fond = html("/ui/fonds/TJ-CSA/F-12?lang=en".to_owned()).await;
+    assert!(fond.contains("<h2 id=\"O-3\">Inventory O-3</h2>"), "{fond}");
+    assert!(
+        fond.contains(&format!(
+            "<a href=\"/ui/records/{}?lang=en\">D-45</a>",
+            served.record
+        )),
+        "{fond}"
+    );
+    let record = html(format!("/ui/records/{}?lang=en", served.record)).await;
+    assert!(
+        record.contains("<a href=\"/ui/fonds/TJ-CSA/F-12?lang=en#O-3\">O-3</a> › D-45</nav>"),
+        "{record}"
+    );
+}
+
 /// A file is opened by its reference code as well as by its record id: in the API
 /// (percent-encoded in the path) and from the search box.
 #[tokio::test]

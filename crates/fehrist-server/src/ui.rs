@@ -161,6 +161,12 @@ impl Lang {
             "language" => ("Забон", "Язык", "Language"),
             "access" => ("Дастрасӣ", "Доступ", "Access"),
             "fond" => ("Фонд", "Фонд", "Fond"),
+            "fonds" => ("Фондҳо", "Фонды", "Fonds"),
+            "crumbs" => ("Ҷойи шумо", "Вы здесь", "You are here"),
+            "inventory" => ("Рӯйхати", "Опись", "Inventory"),
+            "file" => ("Парванда", "Дело", "File"),
+            "file_title" => ("Номгӯй", "Заголовок", "Title"),
+            "dates" => ("Солҳо", "Даты", "Dates"),
             "sheet" => ("Варақ", "Лист", "Sheet"),
             "scan_of_sheet" => ("Скани варақи", "Скан листа", "Scan of sheet"),
             "unread" => (
@@ -335,12 +341,12 @@ fn encode(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1d1d1d}\
 header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
-header a{color:#fff}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
+header a{color:#fff}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
-.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}}";
+.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     let sign_out = format!(
@@ -364,13 +370,15 @@ fn framed(lang: Lang, title: &str, body: &str, tail: &str) -> Html<String> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\
          <header><strong>{brand}</strong><a href=\"/ui/search?lang={code}\">{search}</a>\
-         <a href=\"/ui/verify?lang={code}\">{verify}</a><span>{switch}</span>{tail}</header>\
+         <a href=\"/ui/fonds?lang={code}\">{fonds}</a><a href=\"/ui/verify?lang={code}\">{verify}</a>\
+         <span>{switch}</span>{tail}</header>\
          <main>{body}</main></body></html>\n",
         code = lang.code(),
         title = escape(title),
         brand = escape(lang.t("title")),
         search = lang.t("search"),
         verify = lang.t("verify"),
+        fonds = lang.t("fonds"),
     ))
 }
 
@@ -835,6 +843,18 @@ pub(crate) async fn record(
     let passport = &manifest.passport;
     let fond = passport.ref_code.fond_code();
     let mut body = format!(
+        "<nav class=\"crumbs\" aria-label=\"{crumbs}\"><a href=\"/ui/fonds?lang={code}\">{fonds}</a> › \
+         <a href=\"/ui/fonds/{fond}?lang={code}\">{fond}</a> › \
+         <a href=\"/ui/fonds/{fond}?lang={code}#{inventory}\">{inventory}</a> › {file}</nav>",
+        crumbs = lang.t("crumbs"),
+        code = lang.code(),
+        fonds = lang.t("fonds"),
+        fond = escape(&fond),
+        inventory = escape(passport.ref_code.inventory()),
+        file = escape(passport.ref_code.file()),
+    );
+    let _ = write!(
+        body,
         "<h1>{} {}</h1><p>{}</p><p><a href=\"/ui/fonds/{}?lang={}\">{}: {}</a> · \
          <a href=\"/api/v1/records/{}/pdf\">{}</a></p>",
         lang.t("record"),
@@ -922,7 +942,89 @@ pub(crate) async fn fond(
         lang.t("document_type"),
         counts("document_type", &passport.document_types),
     );
+    let files = fehrist_service::fond_files(&state.registry, &caller, &code)
+        .await
+        .map_err(crate::api::problem)?;
+    let mut body = format!(
+        "<nav class=\"crumbs\" aria-label=\"{}\"><a href=\"/ui/fonds?lang={}\">{}</a> › {}</nav>{body}",
+        lang.t("crumbs"),
+        lang.code(),
+        lang.t("fonds"),
+        escape(&code)
+    );
+    let mut inventory = None;
+    for file in &files {
+        let this = file.ref_code.inventory().to_owned();
+        if inventory.as_ref() != Some(&this) {
+            if inventory.is_some() {
+                body.push_str("</tbody></table>");
+            }
+            let _ = write!(
+                body,
+                "<h2 id=\"{id}\">{label} {id}</h2><table class=\"files\"><thead><tr><th>{file}</th>\
+                 <th>{title}</th><th>{dates}</th><th>{kind}</th><th>{sheets}</th></tr></thead><tbody>",
+                id = escape(&this),
+                label = lang.t("inventory"),
+                file = lang.t("file"),
+                title = lang.t("file_title"),
+                dates = lang.t("dates"),
+                kind = lang.t("document_type"),
+                sheets = lang.t("sheets"),
+            );
+            inventory = Some(this);
+        }
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/ui/records/{}?lang={}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            file.record_id,
+            lang.code(),
+            escape(file.ref_code.file()),
+            escape(file.title.as_deref().unwrap_or("")),
+            escape(file.dates.as_deref().unwrap_or("")),
+            escape(
+                &file
+                    .document_type
+                    .as_deref()
+                    .map(|t| lang.value("document_type", t))
+                    .unwrap_or_default()
+            ),
+            file.sheets,
+        );
+    }
+    body.push_str("</tbody></table>");
     Ok(page(lang, &code, &body).into_response())
+}
+
+/// Every fond the caller may see, with its files and sheets: where browsing starts.
+pub(crate) async fn fonds(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let list = fehrist_service::fonds(&state.registry, &caller)
+        .await
+        .map_err(crate::api::problem)?;
+    let mut body = format!(
+        "<h1>{}</h1><table class=\"fonds\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        lang.t("fonds"),
+        lang.t("fond"),
+        lang.t("files"),
+        lang.t("sheets")
+    );
+    for fond in &list.fonds {
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/ui/fonds/{code}?lang={lang}\">{code}</a></td><td>{}</td><td>{}</td></tr>",
+            fond.files,
+            fond.sheets,
+            code = escape(&fond.fond),
+            lang = lang.code(),
+        );
+    }
+    body.push_str("</tbody></table>");
+    Ok(page(lang, lang.t("fonds"), &body).into_response())
 }
 
 /// The upload page: the browser sends the chosen file to `POST /api/v1/verify` and

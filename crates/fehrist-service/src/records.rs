@@ -5,7 +5,7 @@ use fehrist_model::{FondDeclaration, FondPassport, Manifest, RecordId, RefCode};
 use fehrist_registry::{Registry, RegistryError, StoredRecord};
 
 use crate::access::readable_manifest;
-use crate::wire::{FondList, FondSummary, RecordAnswer, Version};
+use crate::wire::{FileSummary, FondList, FondSummary, RecordAnswer, Version};
 use crate::{Caller, ServiceError};
 
 /// The records a name denotes, newest version first, and the sheet it names.
@@ -151,16 +151,65 @@ pub async fn fonds(registry: &Registry, caller: &Caller) -> Result<FondList, Ser
         entry.0 += 1;
         entry.1 += u64::from(m.passport.extent.sheets);
     }
-    Ok(FondList {
-        fonds: counts
-            .into_iter()
-            .map(|(fond, (files, sheets))| FondSummary {
-                fond,
-                files,
-                sheets,
-            })
-            .collect(),
-    })
+    let mut fonds: Vec<FondSummary> = counts
+        .into_iter()
+        .map(|(fond, (files, sheets))| FondSummary {
+            fond,
+            files,
+            sheets,
+        })
+        .collect();
+    fonds.sort_by_key(|f| natural(&f.fond));
+    Ok(FondList { fonds })
+}
+
+/// The current files of a fond (`TJ-CSA/F-12`) the caller may see, by inventory and
+/// file number; [`ServiceError::NotRegistered`] when it holds none.
+pub async fn fond_files(
+    registry: &Registry,
+    caller: &Caller,
+    fond: &str,
+) -> Result<Vec<FileSummary>, ServiceError> {
+    let mut files: Vec<FileSummary> = visible_manifests(registry, caller)
+        .await?
+        .into_iter()
+        .filter(|m| m.passport.ref_code.fond_code() == fond)
+        .map(|m| FileSummary {
+            record_id: m.record_id,
+            title: m.passport.title,
+            dates: m.passport.dates.map(|d| d.to_string()),
+            document_type: m.passport.document_type,
+            sheets: m.passport.extent.sheets,
+            ref_code: m.passport.ref_code,
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(ServiceError::NotRegistered {
+            name: fond.to_owned(),
+        });
+    }
+    files.sort_by_key(|f| (natural(f.ref_code.inventory()), natural(f.ref_code.file())));
+    Ok(files)
+}
+
+/// A sort key that puts numbers in their order: `O-2` before `O-10`, `TJ-CSA/F-7`
+/// before `TJ-CSA/F-12`.
+fn natural(code: &str) -> Vec<(String, u64)> {
+    let mut parts = Vec::new();
+    let mut rest = code;
+    while !rest.is_empty() {
+        let text_end = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (text, tail) = rest.split_at(text_end);
+        let digits_end = tail
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (digits, tail) = tail.split_at(digits_end);
+        parts.push((text.to_owned(), digits.parse().unwrap_or(0)));
+        rest = tail;
+    }
+    parts
 }
 
 /// The digital passport of a fond (`TJ-CSA/F-12`) from what the caller may see;
@@ -193,4 +242,35 @@ pub async fn report(
     let manifests = visible_manifests(registry, caller).await?;
     let quarantine = registry.quarantined().await?;
     Ok(fehrist_model::kpis(&manifests, &quarantine, declared, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural;
+
+    #[test]
+    fn codes_sort_by_their_numbers() {
+        let mut codes = vec![
+            "TJ-CSA/F-12",
+            "TJ-CSA/F-7",
+            "TJ-CSA/F-50",
+            "O-10",
+            "O-2",
+            "D-45a",
+            "D-45",
+        ];
+        codes.sort_by_key(|c| natural(c));
+        assert_eq!(
+            codes,
+            [
+                "D-45",
+                "D-45a",
+                "O-2",
+                "O-10",
+                "TJ-CSA/F-7",
+                "TJ-CSA/F-12",
+                "TJ-CSA/F-50"
+            ]
+        );
+    }
 }

@@ -201,6 +201,18 @@ pub struct FondList {
     pub fonds: Vec<FondSummary>,
 }
 
+/// A file of a fond as its inventory lists it: the current version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSummary {
+    pub record_id: RecordId,
+    pub ref_code: RefCode,
+    pub title: Option<String>,
+    /// `1968` or `1968-1975`.
+    pub dates: Option<String>,
+    pub document_type: Option<String>,
+    pub sheets: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FondSummary {
     pub fond: String,
