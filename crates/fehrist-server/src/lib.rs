@@ -253,12 +253,22 @@ async fn authorize_and_audit(
         },
         None => None,
     };
+    // A browser is answered a page in its language, not a problem document.
+    let page_lang = request
+        .uri()
+        .path()
+        .starts_with("/ui/")
+        .then(|| ui::Lang::of_request(request.uri(), request.headers()));
     let response = match &token {
         Some(token) => {
             request
                 .extensions_mut()
                 .insert(Caller::of_token(token, &format!("http@{client}")));
-            next.run(request).await
+            let response = next.run(request).await;
+            match page_lang {
+                Some(lang) => ui::problem_as_page(lang, response).await,
+                None => response,
+            }
         }
         None if !state.tally.admit_anonymous(client.ip()) => {
             let window = state.tally.limits().window.as_secs().max(1);

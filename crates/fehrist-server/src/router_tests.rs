@@ -402,6 +402,47 @@ async fn sign_in_needs_the_form_of_this_site() {
     );
 }
 
+/// A browser is answered an error as a page in its language; the API as a problem.
+#[tokio::test]
+async fn a_browser_sees_errors_as_pages_in_its_language() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let missing = "0123456789abcdef0123456789abcdef";
+    let page = served
+        .ask(
+            "GET",
+            &format!("/ui/records/{missing}?lang=ru"),
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let said = String::from_utf8_lossy(&page.bytes).into_owned();
+    assert!(
+        said.contains(">Не найдено (или недоступно вам)</h1>") && said.contains("К поиску"),
+        "{said}"
+    );
+    let api = served
+        .ask(
+            "GET",
+            &format!("/api/v1/records/{missing}"),
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+}
+
 /// The archive is browsed from its fonds down to a file and back by breadcrumbs.
 #[tokio::test]
 async fn fonds_lead_to_their_inventories_and_files() {

@@ -203,6 +203,37 @@ impl Lang {
             ),
             "sign_in" => ("Ворид шудан", "Войти", "Sign in"),
             "sign_out" => ("Баромадан", "Выйти", "Sign out"),
+            "error_not_found" => (
+                "Ёфт нашуд (ё ба шумо дастрас нест)",
+                "Не найдено (или недоступно вам)",
+                "Not found (or not open to you)",
+            ),
+            "error_bad_request" => (
+                "Дархост фаҳмо нест",
+                "Запрос не понят",
+                "The request is not understood",
+            ),
+            "error_forbidden" => (
+                "Ба шумо иҷозат нест",
+                "Вам это не разрешено",
+                "Not allowed for you",
+            ),
+            "error_too_large" => (
+                "Файл хеле калон аст",
+                "Файл слишком велик",
+                "The file is too large",
+            ),
+            "error_too_many" => (
+                "Дархостҳо хеле зиёданд; баъдтар кӯшиш кунед",
+                "Слишком много запросов; попробуйте позже",
+                "Too many requests; try again later",
+            ),
+            "error_internal" => (
+                "Феҳрист ҷавоб дода натавонист; хато сабт шуд",
+                "Реестр не смог ответить; ошибка записана",
+                "The registry could not answer; the error is logged",
+            ),
+            "back_to_search" => ("Ба ҷустуҷӯ", "К поиску", "Back to search"),
             "token_refused" => (
                 "Ин калид қабул нашуд: нодуруст аст, мӯҳлаташ гузаштааст ё бекор шудааст. \
                  Аз маъмур калиди нав пурсед.",
@@ -449,6 +480,47 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap, refused: bool) -> Re
         cookie("fehrist_csrf", &csrf, "/ui/login", 3600, headers),
     );
     response
+}
+
+/// A problem answer (`application/problem+json`) as a page in the reader's language,
+/// its status kept and its detail shown; any other answer as it is.
+pub(crate) async fn problem_as_page(lang: Lang, response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let detail = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|problem| problem["detail"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let title = lang.t(match status.as_u16() {
+        404 => "error_not_found",
+        400 | 422 => "error_bad_request",
+        403 => "error_forbidden",
+        413 => "error_too_large",
+        429 => "error_too_many",
+        _ => "error_internal",
+    });
+    // A refused request's detail says what to change (in English, as the API says
+    // it); a missing or failed one's adds nothing to its title.
+    let detail = if status == StatusCode::NOT_FOUND || status.is_server_error() {
+        String::new()
+    } else {
+        format!("<p lang=\"en\">{}</p>", escape(&detail))
+    };
+    let body = format!(
+        "<h1 class=\"bad\" role=\"alert\">{}</h1>{detail}<p><a href=\"/ui/search?lang={}\">{}</a></p>",
+        escape(title),
+        lang.code(),
+        lang.t("back_to_search")
+    );
+    (status, page(lang, title, &body)).into_response()
 }
 
 /// Signs the browser out: its token cookie is cleared, and the sign-in page shown in
