@@ -402,6 +402,46 @@ async fn sign_in_needs_the_form_of_this_site() {
     );
 }
 
+/// The search page takes every filter the API does, shows those in force as chips
+/// each of which removes itself, and keeps them across a new query.
+#[tokio::test]
+async fn the_search_page_shows_its_filters_and_removes_each() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let path = "/ui/search?lang=en&q=&access=open&name=&from=1960-01-01&to=1970-12-31&sort=newest";
+    let page = served.ask("GET", path, Some(&token), Vec::new()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let said = String::from_utf8_lossy(&page.bytes).into_owned();
+    assert!(said.contains("<li>Access: open <a href=\"/ui/search?lang=en&amp;q=&amp;from=1960-01-01&amp;to=1970-12-31&amp;sort=newest\" aria-label=\"Remove Access\">×</a></li>"), "{said}");
+    assert!(said.contains("<li>Order: newest first <a"), "{said}");
+    assert!(
+        !said.contains("<li>Name:"),
+        "an empty field is no filter: {said}"
+    );
+    assert!(said.contains("<input type=\"hidden\" name=\"access\" value=\"open\">"));
+    assert!(said.contains("<option value=\"newest\" selected>"));
+    assert!(said.contains("<details class=\"more\" open>"));
+    let open = served
+        .ask(
+            "GET",
+            "/ui/search?lang=en&q=&access=open",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert!(String::from_utf8_lossy(&open.bytes).contains("1 page found"));
+    // The fixture's file states no date: a date range leaves it out.
+    let dated = served
+        .ask(
+            "GET",
+            "/ui/search?lang=en&q=&access=open&from=1960-01-01",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert!(String::from_utf8_lossy(&dated.bytes).contains("Nothing found"));
+}
+
 /// A browser is answered an error as a page in its language; the API as a problem.
 #[tokio::test]
 async fn a_browser_sees_errors_as_pages_in_its_language() {

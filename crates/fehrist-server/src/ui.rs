@@ -203,6 +203,23 @@ impl Lang {
             ),
             "sign_in" => ("Ворид шудан", "Войти", "Sign in"),
             "sign_out" => ("Баромадан", "Выйти", "Sign out"),
+            "more_filters" => ("Филтрҳои дигар", "Ещё фильтры", "More filters"),
+            "active_filters" => (
+                "Филтрҳои интихобшуда",
+                "Выбранные фильтры",
+                "Active filters",
+            ),
+            "remove" => ("Бекор кардан:", "Убрать:", "Remove"),
+            "f_name" => ("Ном", "Имя", "Name"),
+            "f_case" => ("Рақами парванда", "Номер дела", "Case number"),
+            "f_from" => ("Аз сана", "С даты", "From"),
+            "f_to" => ("То сана", "По дату", "To"),
+            "f_amount_min" => ("Маблағ аз", "Сумма от", "Amount from"),
+            "f_amount_max" => ("Маблағ то", "Сумма до", "Amount to"),
+            "f_sort" => ("Тартиб", "Порядок", "Order"),
+            "sort:relevance" => ("аз рӯи мувофиқат", "по релевантности", "best match"),
+            "sort:newest" => ("аввал навтарин", "сначала новые", "newest first"),
+            "sort:oldest" => ("аввал кӯҳнатарин", "сначала старые", "oldest first"),
             "error_not_found" => (
                 "Ёфт нашуд (ё ба шумо дастрас нест)",
                 "Не найдено (или недоступно вам)",
@@ -372,7 +389,7 @@ fn encode(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1d1d1d}\
 header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
-header a{color:#fff}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
+header a{color:#fff}details.more{margin:.5em 0}details.more .fields{display:flex;flex-wrap:wrap;gap:.6em 1.2em;margin-top:.5em}ul.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5em}ul.chips li{background:#e8eef5;border-radius:1em;padding:.15em .7em}ul.chips a{text-decoration:none;font-weight:bold}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
@@ -617,6 +634,17 @@ pub(crate) struct UiSearch {
     pipeline: Option<String>,
     language: Option<String>,
     access: Option<String>,
+    /// Every word of a name, in Tajik or Russian spelling.
+    name: Option<String>,
+    #[serde(rename = "case")]
+    case_number: Option<String>,
+    /// Days, `YYYY-MM-DD`, as a date field sends them.
+    from: Option<String>,
+    to: Option<String>,
+    amount_min: Option<String>,
+    amount_max: Option<String>,
+    /// `relevance`, `newest` or `oldest`.
+    sort: Option<String>,
     #[serde(default)]
     offset: usize,
 }
@@ -665,6 +693,27 @@ pub(crate) async fn search(
         ))
         .into_response());
     }
+    // A field left empty in the form is no filter.
+    for value in [
+        &mut params.fond,
+        &mut params.document_type,
+        &mut params.court,
+        &mut params.currency,
+        &mut params.pipeline,
+        &mut params.language,
+        &mut params.access,
+        &mut params.name,
+        &mut params.case_number,
+        &mut params.from,
+        &mut params.to,
+        &mut params.amount_min,
+        &mut params.amount_max,
+        &mut params.sort,
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *value = None;
+        }
+    }
     // An access level the caller may not see finds nothing, as if none had it.
     let access: Vec<AccessLevel> = params
         .access
@@ -672,6 +721,7 @@ pub(crate) async fn search(
         .and_then(|a| a.parse::<AccessLevel>().ok())
         .into_iter()
         .collect();
+    let amount = |text: &Option<String>| text.as_deref().and_then(|t| t.trim().parse::<f64>().ok());
     const PAGE: usize = 20;
     params.offset = params.offset.min(fehrist_service::MAX_OFFSET);
     let request = SearchRequest {
@@ -682,9 +732,20 @@ pub(crate) async fn search(
         currency: params.currency.clone(),
         pipeline: params.pipeline.clone(),
         language: params.language.clone(),
+        case_number: params.case_number.clone(),
+        name: params.name.clone(),
         access,
         // The caller's clearance picks the index view; the service sets it.
         clearance: None,
+        dates_from: params.from.as_deref().and_then(fehrist_index::day_number),
+        dates_to: params.to.as_deref().and_then(fehrist_index::day_number),
+        amount_from: amount(&params.amount_min),
+        amount_to: amount(&params.amount_max),
+        sort: params
+            .sort
+            .as_deref()
+            .and_then(|s| fehrist_service::parse_sort(s).ok())
+            .unwrap_or_default(),
         offset: params.offset,
         limit: PAGE,
         facets: true,
@@ -701,21 +762,35 @@ pub(crate) async fn search(
         },
         Err(e) => return Err(crate::api::problem(e)),
     };
-    // The current filters, as a query string, with one of them changed.
+    // Every filter: its parameter, its label, the facet its values are named by, and
+    // its value.
     let filters = [
-        ("fond", &params.fond),
-        ("type", &params.document_type),
-        ("court", &params.court),
-        ("currency", &params.currency),
-        ("pipeline", &params.pipeline),
-        ("language", &params.language),
-        ("access", &params.access),
+        ("fond", "fond", "fond", &params.fond),
+        (
+            "type",
+            "document_type",
+            "document_type",
+            &params.document_type,
+        ),
+        ("court", "court", "court", &params.court),
+        ("currency", "currency", "currency", &params.currency),
+        ("pipeline", "pipeline", "pipeline", &params.pipeline),
+        ("language", "language", "language", &params.language),
+        ("access", "access", "access", &params.access),
+        ("name", "f_name", "", &params.name),
+        ("case", "f_case", "", &params.case_number),
+        ("from", "f_from", "", &params.from),
+        ("to", "f_to", "", &params.to),
+        ("amount_min", "f_amount_min", "", &params.amount_min),
+        ("amount_max", "f_amount_max", "", &params.amount_max),
+        ("sort", "f_sort", "sort", &params.sort),
     ];
-    let link = |set: Option<(&str, &str)>, offset: usize| {
+    // The current search as a query string, with one filter set or removed.
+    let link = |set: Option<(&str, Option<&str>)>, offset: usize| {
         let mut query = format!("/ui/search?lang={}&q={}", lang.code(), encode(&params.q));
-        for (name, value) in filters {
+        for (name, _, _, value) in filters {
             let value = match set {
-                Some((changed, new)) if changed == name => Some(new.to_owned()),
+                Some((changed, new)) if changed == name => new.map(str::to_owned),
                 _ => value.clone(),
             };
             if let Some(value) = value {
@@ -727,18 +802,95 @@ pub(crate) async fn search(
         }
         query
     };
+    let field = |name: &str, label: &str, kind: &str, value: &Option<String>| {
+        format!(
+            "<label>{} <input type=\"{kind}\" name=\"{name}\" value=\"{}\"{}></label>",
+            lang.t(label),
+            escape(value.as_deref().unwrap_or("")),
+            if kind == "number" {
+                " step=\"any\" min=\"0\""
+            } else {
+                ""
+            }
+        )
+    };
+    let kept: String = filters[..7]
+        .iter()
+        .filter_map(|(name, _, _, value)| {
+            value.as_ref().map(|v| {
+                format!(
+                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                    escape(v)
+                )
+            })
+        })
+        .collect();
+    let sort_options: String = ["relevance", "newest", "oldest"]
+        .iter()
+        .map(|option| {
+            format!(
+                "<option value=\"{option}\"{}>{}</option>",
+                if params.sort.as_deref().unwrap_or("relevance") == *option {
+                    " selected"
+                } else {
+                    ""
+                },
+                lang.t(&format!("sort:{option}"))
+            )
+        })
+        .collect();
+    let more_given = filters[7..13].iter().any(|(_, _, _, v)| v.is_some());
     let mut body = format!(
         "<h1>{}</h1><form class=\"search\" method=\"get\" action=\"/ui/search\" role=\"search\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{}\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\">{kept}\
          <input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"{}\" aria-label=\"{}\"> \
-         <button type=\"submit\">{}</button></form>",
+         <button type=\"submit\">{}</button>\
+         <details class=\"more\"{}><summary>{}</summary><div class=\"fields\">{}{}{}{}{}{}\
+         <label>{} <select name=\"sort\">{sort_options}</select></label></div></details></form>",
         lang.t("search"),
         lang.code(),
         escape(&params.q),
         lang.t("query"),
         lang.t("query"),
-        lang.t("search")
+        lang.t("search"),
+        if more_given { " open" } else { "" },
+        lang.t("more_filters"),
+        field("name", "f_name", "text", &params.name),
+        field("case", "f_case", "text", &params.case_number),
+        field("from", "f_from", "date", &params.from),
+        field("to", "f_to", "date", &params.to),
+        field("amount_min", "f_amount_min", "number", &params.amount_min),
+        field("amount_max", "f_amount_max", "number", &params.amount_max),
+        lang.t("f_sort"),
     );
+    // The filters in force, each with a way to remove it.
+    let chips: Vec<String> = filters
+        .iter()
+        .filter_map(|(name, label, facet, value)| {
+            let value = value.as_deref()?;
+            let shown = if *facet == "sort" {
+                lang.t(&format!("sort:{value}")).to_owned()
+            } else {
+                lang.value(facet, value)
+            };
+            Some(format!(
+                "<li>{}: {} <a href=\"{}\" aria-label=\"{} {}\">×</a></li>",
+                lang.t(label),
+                escape(&shown),
+                escape(&link(Some((name, None)), 0)),
+                lang.t("remove"),
+                lang.t(label)
+            ))
+        })
+        .collect();
+    if !chips.is_empty() {
+        let _ = write!(
+            body,
+            "<ul class=\"chips\" aria-label=\"{}\">{}</ul>",
+            lang.t("active_filters"),
+            chips.concat()
+        );
+    }
     body.push_str("<div class=\"layout\"><aside><h2>");
     body.push_str(lang.t("filters"));
     body.push_str("</h2>");
@@ -764,7 +916,7 @@ pub(crate) async fn search(
             let _ = write!(
                 body,
                 "<li><a href=\"{}\">{}</a> ({pages})</li>",
-                escape(&link(Some((parameter, value)), 0)),
+                escape(&link(Some((parameter, Some(value))), 0)),
                 escape(&lang.value(facet, value))
             );
         }
