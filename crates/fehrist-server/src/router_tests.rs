@@ -430,6 +430,34 @@ async fn the_search_page_shows_its_filters_and_removes_each() {
         )
         .await;
     assert!(String::from_utf8_lossy(&open.bytes).contains("1 page found"));
+    let cards = String::from_utf8_lossy(&open.bytes).into_owned();
+    assert!(
+        cards.contains("TJ-CSA/F-12/O-3/D-45</a><div class=\"meta\">Sheet 1</div>"),
+        "{cards}"
+    );
+    // The hits as a spreadsheet: a byte-order mark, a header, a row per page found.
+    let csv = served
+        .ask(
+            "GET",
+            "/ui/search?lang=en&q=&access=open&format=csv",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let text = String::from_utf8(csv.bytes).unwrap();
+    let mut rows = text.strip_prefix('\u{feff}').unwrap().lines();
+    assert_eq!(
+        rows.next(),
+        Some("ref_code,sheet,title,dates,document_type,record_id,snippet")
+    );
+    let row = rows.next().unwrap();
+    assert!(
+        row.starts_with(&format!("TJ-CSA/F-12/O-3/D-45,1,,,,{},", served.record)),
+        "{row}"
+    );
+    assert_eq!(rows.next(), None);
     // The fixture's file states no date: a date range leaves it out.
     let dated = served
         .ask(

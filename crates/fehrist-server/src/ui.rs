@@ -203,6 +203,11 @@ impl Lang {
             ),
             "sign_in" => ("Ворид шудан", "Войти", "Sign in"),
             "sign_out" => ("Баромадан", "Выйти", "Sign out"),
+            "export_csv" => (
+                "Натиҷаҳо ҳамчун CSV (то 1000)",
+                "Скачать результаты в CSV (до 1000)",
+                "Download the hits as CSV (up to 1,000)",
+            ),
             "more_filters" => ("Филтрҳои дигар", "Ещё фильтры", "More filters"),
             "active_filters" => (
                 "Филтрҳои интихобшуда",
@@ -391,7 +396,7 @@ const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1
 header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
 header a{color:#fff}details.more{margin:.5em 0}details.more .fields{display:flex;flex-wrap:wrap;gap:.6em 1.2em;margin-top:.5em}ul.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5em}ul.chips li{background:#e8eef5;border-radius:1em;padding:.15em .7em}ul.chips a{text-decoration:none;font-weight:bold}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
-aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.8em 0}mark{background:#ffe27a}\
+aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{font-weight:bold}li.hit .meta{color:#555;font-size:.9em}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
 .ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
@@ -645,8 +650,83 @@ pub(crate) struct UiSearch {
     amount_max: Option<String>,
     /// `relevance`, `newest` or `oldest`.
     sort: Option<String>,
+    /// `csv`: the hits as a spreadsheet, not a page.
+    format: Option<String>,
     #[serde(default)]
     offset: usize,
+}
+
+/// Hits a search may export at once.
+const EXPORT_LIMIT: usize = 1000;
+
+/// The hits of a search (its first [`EXPORT_LIMIT`]) as CSV for a spreadsheet: one row
+/// per page found, with its file's title, dates and type, UTF-8 with a byte-order mark
+/// so that a spreadsheet reads Cyrillic as such.
+async fn hits_csv(
+    state: &AppState,
+    caller: &Caller,
+    request_at: impl Fn(usize, usize, bool) -> SearchRequest,
+) -> Result<Response, Problem> {
+    let mut hits = Vec::new();
+    while hits.len() < EXPORT_LIMIT {
+        let found = fehrist_service::search(
+            &state.registry,
+            caller,
+            request_at(hits.len(), fehrist_service::MAX_LIMIT, false),
+        )
+        .map_err(crate::api::problem)?;
+        let done = found.hits.is_empty() || hits.len() + found.hits.len() >= found.total;
+        hits.extend(found.hits);
+        if done {
+            break;
+        }
+    }
+    hits.truncate(EXPORT_LIMIT);
+    let passports = fehrist_service::hit_passports(&state.registry, caller, &hits)
+        .await
+        .map_err(crate::api::problem)?;
+    let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let written = (|| -> Result<Vec<u8>, csv::Error> {
+        out.write_record([
+            "ref_code",
+            "sheet",
+            "title",
+            "dates",
+            "document_type",
+            "record_id",
+            "snippet",
+        ])?;
+        for hit in &hits {
+            let passport = passports.get(&hit.record_id);
+            out.write_record([
+                hit.ref_code.to_string(),
+                hit.sheet.to_string(),
+                passport.and_then(|p| p.title.clone()).unwrap_or_default(),
+                passport
+                    .and_then(|p| p.dates.as_ref())
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                passport
+                    .and_then(|p| p.document_type.clone())
+                    .unwrap_or_default(),
+                hit.record_id.to_string(),
+                hit.snippet.clone(),
+            ])?;
+        }
+        out.into_inner().map_err(|e| e.into_error().into())
+    })()
+    .map_err(|e| Problem::internal(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"fehrist-search.csv\"",
+            ),
+        ],
+        written,
+    )
+        .into_response())
 }
 
 /// A snippet with its highlighted character ranges marked.
@@ -724,7 +804,7 @@ pub(crate) async fn search(
     let amount = |text: &Option<String>| text.as_deref().and_then(|t| t.trim().parse::<f64>().ok());
     const PAGE: usize = 20;
     params.offset = params.offset.min(fehrist_service::MAX_OFFSET);
-    let request = SearchRequest {
+    let request_at = |offset: usize, limit: usize, facets: bool| SearchRequest {
         query: params.q.clone(),
         fond: params.fond.clone(),
         document_type: params.document_type.clone(),
@@ -734,7 +814,7 @@ pub(crate) async fn search(
         language: params.language.clone(),
         case_number: params.case_number.clone(),
         name: params.name.clone(),
-        access,
+        access: access.clone(),
         // The caller's clearance picks the index view; the service sets it.
         clearance: None,
         dates_from: params.from.as_deref().and_then(fehrist_index::day_number),
@@ -746,12 +826,19 @@ pub(crate) async fn search(
             .as_deref()
             .and_then(|s| fehrist_service::parse_sort(s).ok())
             .unwrap_or_default(),
-        offset: params.offset,
-        limit: PAGE,
-        facets: true,
+        offset,
+        limit,
+        facets,
         ..SearchRequest::default()
     };
-    let found = match fehrist_service::search(&state.registry, &caller, request) {
+    if params.format.as_deref() == Some("csv") {
+        return hits_csv(&state, &caller, request_at).await;
+    }
+    let found = match fehrist_service::search(
+        &state.registry,
+        &caller,
+        request_at(params.offset, PAGE, true),
+    ) {
         Ok(found) => found,
         // A query the parser cannot read finds nothing, and the page says so.
         Err(ServiceError::Query { .. }) => SearchAnswer {
@@ -932,20 +1019,57 @@ pub(crate) async fn search(
             lang.pages_found(found.total),
             params.offset + 1
         );
+        let passports = fehrist_service::hit_passports(&state.registry, &caller, &found.hits)
+            .await
+            .map_err(crate::api::problem)?;
         for hit in &found.hits {
+            let passport = passports.get(&hit.record_id);
+            let title = passport.and_then(|p| p.title.as_deref()).unwrap_or("");
+            let about: Vec<String> = [
+                passport
+                    .and_then(|p| p.dates.as_ref())
+                    .map(ToString::to_string),
+                passport
+                    .and_then(|p| p.document_type.as_deref())
+                    .map(|t| lang.value("document_type", t)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             let _ = write!(
                 body,
-                "<li class=\"hit\"><a href=\"/ui/records/{}?lang={}#sheet-{}\">{}</a> · {} {}<br>{}</li>",
+                "<li class=\"hit\"><a class=\"title\" href=\"/ui/records/{}?lang={}#sheet-{}\">{}</a>\
+                 <div class=\"meta\">{}{} {}{}</div><div>{}</div></li>",
                 hit.record_id,
                 lang.code(),
                 hit.sheet,
-                escape(&hit.ref_code.to_string()),
+                escape(&if title.is_empty() {
+                    hit.ref_code.to_string()
+                } else {
+                    title.to_owned()
+                }),
+                // The reference code under a title; a file without one is named by it.
+                if title.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} · ", escape(&hit.ref_code.to_string()))
+                },
                 lang.t("sheet"),
                 hit.sheet,
+                about
+                    .iter()
+                    .map(|a| format!(" · {}", escape(a)))
+                    .collect::<String>(),
                 marked(&hit.snippet, &hit.highlights)
             );
         }
         body.push_str("</ol>");
+        let _ = write!(
+            body,
+            "<p><a class=\"export\" href=\"{}&amp;format=csv\" download>{}</a></p>",
+            escape(&link(None, 0)),
+            lang.t("export_csv")
+        );
         if found.total > params.offset + found.hits.len() {
             let _ = write!(
                 body,

@@ -41,7 +41,7 @@ pub use records::{
     Named, fond_files, fond_passport, fonds, report, resolve, show, visible_manifests,
     visible_record,
 };
-pub use search::{MAX_LIMIT, MAX_OFFSET, parse_sort, search};
+pub use search::{MAX_LIMIT, MAX_OFFSET, hit_passports, parse_sort, search};
 pub use verify::{evidence, verify_file, verify_record};
 
 /// What an ingest is given, for faces that depend on the service alone.

@@ -1,7 +1,7 @@
 //! Full-text search within the caller's clearance, current versions only.
 
 use fehrist_index::{IndexError, SearchRequest, Sort};
-use fehrist_model::AccessLevel;
+use fehrist_model::{AccessLevel, Passport, RecordId};
 use fehrist_registry::{Registry, RegistryError};
 
 use crate::access::visible_levels;
@@ -23,6 +23,29 @@ pub fn parse_sort(text: &str) -> Result<Sort, ServiceError> {
             "sort {other:?}: it is relevance, newest or oldest"
         ))),
     }
+}
+
+/// The passports of the records `hits` are on (each read once), so that a hit can
+/// show its file's title, dates and type; a record the caller may not see is left out.
+pub async fn hit_passports(
+    registry: &Registry,
+    caller: &Caller,
+    hits: &[SearchHit],
+) -> Result<std::collections::BTreeMap<RecordId, Passport>, ServiceError> {
+    let mut passports = std::collections::BTreeMap::new();
+    for hit in hits {
+        if passports.contains_key(&hit.record_id) {
+            continue;
+        }
+        match crate::visible_record(registry, caller, &hit.record_id.to_string()).await {
+            Ok(record) => {
+                passports.insert(hit.record_id.clone(), record.manifest.passport);
+            }
+            Err(ServiceError::NotRegistered { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(passports)
 }
 
 /// Searches what the caller may see. `request.access` narrows the levels further
