@@ -253,12 +253,13 @@ async fn authorize_and_audit(
         },
         None => None,
     };
-    // A browser is answered a page in its language, not a problem document.
-    let page_lang = request
-        .uri()
-        .path()
-        .starts_with("/ui/")
-        .then(|| ui::Lang::of_request(request.uri(), request.headers()));
+    // A browser is answered a page in its language, not a problem document, and the
+    // language it picks is remembered.
+    let for_browser = request.uri().path().starts_with("/ui/");
+    let page_lang = for_browser.then(|| ui::Lang::of_request(request.uri(), request.headers()));
+    let remember = for_browser
+        .then(|| ui::Lang::remembered(request.uri(), request.headers()))
+        .flatten();
     let response = match &token {
         Some(token) => {
             request
@@ -300,6 +301,10 @@ async fn authorize_and_audit(
             response
         }
     };
+    let mut response = response;
+    if let Some(cookie) = remember {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     let status = response.status();
     state.metrics.count(status);
     let outcome = match status.as_u16() {

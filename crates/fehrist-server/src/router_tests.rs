@@ -470,6 +470,34 @@ async fn the_search_page_shows_its_filters_and_removes_each() {
     assert!(String::from_utf8_lossy(&dated.bytes).contains("Nothing found"));
 }
 
+/// A language picked once (`?lang=`) is remembered by the browser for the pages after.
+#[tokio::test]
+async fn a_chosen_language_is_remembered() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let picked = served
+        .ask("GET", "/ui/fonds?lang=ru", Some(&token), Vec::new())
+        .await;
+    let kept = picked.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(kept.starts_with("fehrist_lang=ru; Path=/;"), "{kept}");
+    let later = served
+        .send(
+            Request::builder()
+                .uri("/ui/fonds")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::COOKIE, "fehrist_lang=ru")
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(String::from_utf8_lossy(&later.bytes).contains("<html lang=\"ru\">"));
+    assert!(
+        later.headers.get(header::SET_COOKIE).is_none(),
+        "already remembered"
+    );
+}
+
 /// A browser is answered an error as a page in its language; the API as a problem.
 #[tokio::test]
 async fn a_browser_sees_errors_as_pages_in_its_language() {

@@ -47,6 +47,9 @@ impl Lang {
         if let Some(lang) = asked.and_then(pick) {
             return lang;
         }
+        if let Some(lang) = cookie_value(headers, "fehrist_lang").and_then(pick) {
+            return lang;
+        }
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
@@ -59,12 +62,22 @@ impl Lang {
             .unwrap_or(Lang::Tg)
     }
 
-    /// The language a request asks for by its `?lang=` (else its Accept-Language).
+    /// The language a request asks for by its `?lang=` (else the one the browser
+    /// chose before, else its Accept-Language).
     pub(crate) fn of_request(uri: &axum::http::Uri, headers: &HeaderMap) -> Lang {
-        let asked = uri
-            .query()
-            .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")));
-        Lang::choose(asked, headers)
+        Lang::choose(asked_lang(uri), headers)
+    }
+
+    /// The cookie that remembers a language chosen by `?lang=`, when the browser does
+    /// not remember it already: a year, on every page of this site.
+    pub(crate) fn remembered(
+        uri: &axum::http::Uri,
+        headers: &HeaderMap,
+    ) -> Option<header::HeaderValue> {
+        let asked = asked_lang(uri)?;
+        let lang = Lang::choose(Some(asked), headers);
+        (lang.code() == asked && cookie_value(headers, "fehrist_lang") != Some(asked))
+            .then(|| cookie("fehrist_lang", lang.code(), "/", 31_536_000, headers))
     }
 
     /// "N pages found", the noun in the form the number asks for (Tajik keeps it
@@ -573,14 +586,25 @@ pub(crate) struct SignIn {
     lang: String,
 }
 
-/// The sign-in form's own token, as the browser's cookie holds it.
-fn csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+/// A request's `?lang=`.
+fn asked_lang(uri: &axum::http::Uri) -> Option<&str> {
+    uri.query()
+        .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+}
+
+/// The value of the cookie `name` the browser sent.
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix("fehrist_csrf="))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The sign-in form's own token, as the browser's cookie holds it.
+fn csrf_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, "fehrist_csrf")
 }
 
 /// Keeps the token in a cookie only this site's pages send, then goes to search. Every
