@@ -1026,7 +1026,8 @@ pub async fn reindex(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
 
 pub async fn quarantine(paths: &Paths, json: bool) -> anyhow::Result<Answer> {
     let registry = paths.open_registry().await?;
-    let entries = registry.quarantined().await?;
+    let caller = crate::audit::caller(fehrist_model::Role::Archivist);
+    let entries = fehrist_service::quarantine(&registry, &caller).await?;
     if json {
         print_json(&entries)?;
     } else {

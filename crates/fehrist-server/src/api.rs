@@ -61,6 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/search", get(crate::ui::search))
         .route("/ui/records/{id}", get(crate::ui::record))
         .route("/ui/fonds", get(crate::ui::fonds))
+        .route("/ui/quarantine", get(crate::ui::quarantine))
         .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))
         .route("/ui/verify", get(crate::ui::verify))
         .route("/ui/logout", post(crate::ui::sign_out))

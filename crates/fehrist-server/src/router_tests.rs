@@ -28,10 +28,12 @@ struct Served {
     record: String,
     reader: String,
     auditor: String,
+    archivist: String,
     _dir: tempfile::TempDir,
 }
 
-/// One file ingested, a reader token of clearance `open`, and the router over them.
+/// One file ingested, reader, auditor and archivist tokens of clearance `open`, and the
+/// router over them.
 async fn served() -> Served {
     let dir = tempfile::tempdir().unwrap();
     let fixture =
@@ -84,6 +86,15 @@ async fn served() -> Served {
     )
     .await
     .unwrap();
+    let (archivist_token, _) = create_token(
+        registry.store(),
+        "Central State Archive",
+        Role::Archivist,
+        AccessLevel::Open,
+        "2026-12-02T10:00:00Z",
+    )
+    .await
+    .unwrap();
     // A writer that keeps the events for the test, and fails when told to, saying
     // so as the real one does.
     let (sender, mut queued) = mpsc::channel::<Queued>(100);
@@ -116,6 +127,7 @@ async fn served() -> Served {
         record,
         reader,
         auditor,
+        archivist: archivist_token,
         _dir: dir,
     }
 }
@@ -468,6 +480,42 @@ async fn the_search_page_shows_its_filters_and_removes_each() {
         )
         .await;
     assert!(String::from_utf8_lossy(&dated.bytes).contains("Nothing found"));
+}
+
+/// The quarantine is an archivist's page: linked from the fonds for them, refused to
+/// a reader with a page saying so.
+#[tokio::test]
+async fn the_quarantine_page_is_for_archivists() {
+    let served = served().await;
+    let archivist = served.archivist.clone();
+    let reader = served.reader.clone();
+    let page = served
+        .ask(
+            "GET",
+            "/ui/quarantine?lang=en",
+            Some(&archivist),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page.bytes).contains("<p>Refused: 0 · Sheets unread: 0</p>"));
+    let refused = served
+        .ask("GET", "/ui/quarantine?lang=en", Some(&reader), Vec::new())
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(String::from_utf8_lossy(&refused.bytes).contains(">Not allowed for you</h1>"));
+    let link = "href=\"/ui/quarantine?lang=en\"";
+    let fonds = |token: String| {
+        let served = &served;
+        async move {
+            let answer = served
+                .ask("GET", "/ui/fonds?lang=en", Some(&token), Vec::new())
+                .await;
+            String::from_utf8(answer.bytes).unwrap()
+        }
+    };
+    assert!(fonds(archivist.clone()).await.contains(link));
+    assert!(!fonds(reader.clone()).await.contains(link));
 }
 
 /// A language picked once (`?lang=`) is remembered by the browser for the pages after.

@@ -221,6 +221,25 @@ impl Lang {
                 "Скачать результаты в CSV (до 1000)",
                 "Download the hits as CSV (up to 1,000)",
             ),
+            "quarantine" => (
+                "Карантин: вурудоти радшуда ва варақҳои хонданашуда",
+                "Карантин: отклонённые файлы и непрочитанные листы",
+                "Quarantine: refused inputs and unread sheets",
+            ),
+            "q_refused" => ("Радшуда", "Отклонено", "Refused"),
+            "q_unread" => (
+                "Варақҳои хонданашуда",
+                "Непрочитанных листов",
+                "Sheets unread",
+            ),
+            "q_when" => ("Кай", "Когда", "When"),
+            "q_path" => ("Файл", "Файл", "File"),
+            "q_reason" => ("Сабаб", "Причина", "Reason"),
+            "q_station" => (
+                "Истгоҳ / корманд",
+                "Станция / оператор",
+                "Station / operator",
+            ),
             "more_filters" => ("Филтрҳои дигар", "Ещё фильтры", "More filters"),
             "active_filters" => (
                 "Филтрҳои интихобшуда",
@@ -1367,6 +1386,55 @@ pub(crate) async fn fond(
     Ok(page(lang, &code, &body).into_response())
 }
 
+/// What was refused and which sheets were registered unread, for an archivist.
+pub(crate) async fn quarantine(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let entries = fehrist_service::quarantine(&state.registry, &caller)
+        .await
+        .map_err(crate::api::problem)?;
+    let refused = entries.iter().filter(|e| e.refused()).count();
+    let mut body = format!(
+        "<h1>{}</h1><p>{}: {refused} · {}: {}</p>",
+        lang.t("quarantine"),
+        lang.t("q_refused"),
+        lang.t("q_unread"),
+        entries.len() - refused
+    );
+    if !entries.is_empty() {
+        let _ = write!(
+            body,
+            "<table class=\"files\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            lang.t("q_when"),
+            lang.t("q_path"),
+            lang.t("record"),
+            lang.t("sheet"),
+            lang.t("q_reason"),
+            lang.t("q_station"),
+        );
+        for entry in &entries {
+            let _ = write!(
+                body,
+                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td lang=\"en\">{}</td><td>{} / {}</td></tr>",
+                if entry.refused() { "refused" } else { "unread" },
+                escape(&entry.at),
+                escape(&entry.path),
+                escape(entry.record.as_deref().unwrap_or("")),
+                entry.sheet.map(|s| s.to_string()).unwrap_or_default(),
+                escape(&entry.reason),
+                escape(&entry.station),
+                escape(&entry.operator),
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    Ok(page(lang, lang.t("quarantine"), &body).into_response())
+}
+
 /// Every fond the caller may see, with its files and sheets: where browsing starts.
 pub(crate) async fn fonds(
     State(state): State<AppState>,
@@ -1396,6 +1464,14 @@ pub(crate) async fn fonds(
         );
     }
     body.push_str("</tbody></table>");
+    if caller.role.allows(fehrist_model::Role::Archivist) {
+        let _ = write!(
+            body,
+            "<p><a href=\"/ui/quarantine?lang={}\">{}</a></p>",
+            lang.code(),
+            lang.t("quarantine")
+        );
+    }
     Ok(page(lang, lang.t("fonds"), &body).into_response())
 }
 

@@ -38,7 +38,7 @@ pub use open::{Opening, Paths, hostname};
 pub use pages::{page_alto, page_image, page_text};
 pub use publish::{PublishError, record_pdf};
 pub use records::{
-    Named, fond_files, fond_passport, fonds, report, resolve, show, visible_manifests,
+    Named, fond_files, fond_passport, fonds, quarantine, report, resolve, show, visible_manifests,
     visible_record,
 };
 pub use search::{MAX_LIMIT, MAX_OFFSET, hit_passports, parse_sort, search};

@@ -1,7 +1,9 @@
 //! Reading records: a record by id or reference code with its versions, its pages,
 //! and the fonds and passports computed from the current versions.
 
-use fehrist_model::{FondDeclaration, FondPassport, Manifest, RecordId, RefCode};
+use fehrist_model::{
+    FondDeclaration, FondPassport, Manifest, QuarantineEntry, RecordId, RefCode, Role,
+};
 use fehrist_registry::{Registry, RegistryError, StoredRecord};
 
 use crate::access::readable_manifest;
@@ -210,6 +212,18 @@ fn natural(code: &str) -> Vec<(String, u64)> {
         rest = tail;
     }
     parts
+}
+
+/// The inputs that were refused and the sheets registered unread, newest first, each
+/// with its file, record, reason, station and operator: an archivist's to review.
+pub async fn quarantine(
+    registry: &Registry,
+    caller: &Caller,
+) -> Result<Vec<QuarantineEntry>, ServiceError> {
+    caller.need(Role::Archivist)?;
+    let mut entries = registry.quarantined().await?;
+    entries.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.path.cmp(&b.path)));
+    Ok(entries)
 }
 
 /// The digital passport of a fond (`TJ-CSA/F-12`) from what the caller may see;
