@@ -433,6 +433,10 @@ async fn the_search_page_shows_its_filters_and_removes_each() {
     assert!(said.contains("<input type=\"hidden\" name=\"access\" value=\"open\">"));
     assert!(said.contains("<option value=\"newest\" selected>"));
     assert!(said.contains("<details class=\"more\" open>"));
+    assert!(
+        said.contains("<a href=\"?lang=ru&amp;q=&amp;access=open&amp;from=1960-01-01&amp;to=1970-12-31&amp;sort=newest\" lang=\"ru\">"),
+        "switching the language keeps the search: {said}"
+    );
     let open = served
         .ask(
             "GET",

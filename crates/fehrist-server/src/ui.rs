@@ -434,20 +434,33 @@ aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{
 .ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
+    page_keeping(lang, title, body, "")
+}
+
+/// A signed-in page whose language links keep `kept` (`&q=…&fond=…`, already escaped for
+/// a query string): switching the language does not lose the search.
+fn page_keeping(lang: Lang, title: &str, body: &str, kept: &str) -> Html<String> {
     let sign_out = format!(
         "<form class=\"sign-out\" method=\"post\" action=\"/ui/logout\">\
          <input type=\"hidden\" name=\"lang\" value=\"{}\"><button type=\"submit\">{}</button></form>",
         lang.code(),
         lang.t("sign_out")
     );
-    framed(lang, title, body, &sign_out)
+    framed(lang, title, body, &sign_out, kept)
 }
 
-/// A page with the header's links and `tail` at the header's end.
-fn framed(lang: Lang, title: &str, body: &str, tail: &str) -> Html<String> {
+/// A page with the header's links and `tail` at the header's end; its language links
+/// keep `kept`.
+fn framed(lang: Lang, title: &str, body: &str, tail: &str, kept: &str) -> Html<String> {
     let switch: String = [Lang::Tg, Lang::Ru, Lang::En]
         .iter()
-        .map(|l| format!("<a href=\"?lang={0}\" lang=\"{0}\">{0}</a>", l.code()))
+        .map(|l| {
+            format!(
+                "<a href=\"?lang={0}{1}\" lang=\"{0}\">{0}</a>",
+                l.code(),
+                escape(kept)
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     Html(format!(
@@ -526,7 +539,7 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap, refused: bool) -> Re
     );
     let mut response = (
         StatusCode::UNAUTHORIZED,
-        framed(lang, lang.t("sign_in"), &body, ""),
+        framed(lang, lang.t("sign_in"), &body, "", ""),
     )
         .into_response();
     response.headers_mut().insert(
@@ -1123,7 +1136,15 @@ pub(crate) async fn search(
         }
     }
     body.push_str("</section></div>");
-    Ok(page(lang, lang.t("search"), &body).into_response())
+    // The search without its language, for the language links.
+    let here = link(None, params.offset);
+    let kept = here.split_once('&').map_or("", |(_, rest)| rest);
+    let kept = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("&{kept}")
+    };
+    Ok(page_keeping(lang, lang.t("search"), &body, &kept).into_response())
 }
 
 #[derive(Debug, Deserialize)]
