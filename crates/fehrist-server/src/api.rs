@@ -183,6 +183,8 @@ struct SearchParams {
     sort: Option<String>,
     /// Facet counts, unless `facets=false` (they cost a pass over every match).
     facets: Option<bool>,
+    /// `json` (the default) or `csv`: the first hits as a spreadsheet.
+    format: Option<String>,
 }
 
 /// A `from`/`to` day; given but empty or not `YYYY-MM-DD` is a bad request.
@@ -237,6 +239,19 @@ async fn search(
         sort: fehrist_service::parse_sort(params.sort.as_deref().unwrap_or("")).map_err(problem)?,
         all_versions: params.all_versions.unwrap_or(false),
     };
+    match params.format.as_deref() {
+        None | Some("json") => {}
+        Some("csv") => {
+            let request_at = |offset, limit, facets| SearchRequest {
+                offset,
+                limit,
+                facets,
+                ..request.clone()
+            };
+            return crate::export::hits_csv(&state, &caller, request_at).await;
+        }
+        Some(other) => return Err(bad_request(format!("format {other:?}: it is json or csv"))),
+    }
     let started = Instant::now();
     let found = fehrist_service::search(&state.registry, &caller, request).map_err(problem)?;
     state.metrics.searches.fetch_add(1, Ordering::Relaxed);

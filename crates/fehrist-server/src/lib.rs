@@ -11,6 +11,7 @@
 mod api;
 mod audit;
 mod connections;
+mod export;
 pub mod html;
 mod tokens;
 mod ui;

@@ -550,6 +550,45 @@ async fn a_chosen_language_is_remembered() {
     );
 }
 
+/// The API gives the hits as CSV too, as the search page's download does.
+#[tokio::test]
+async fn the_api_exports_hits_as_csv() {
+    let served = served().await;
+    let token = served.reader.clone();
+    let csv = served
+        .ask(
+            "GET",
+            "/api/v1/search?q=&format=csv",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let text = String::from_utf8(csv.bytes).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains(&served.record));
+    let json = served
+        .ask(
+            "GET",
+            "/api/v1/search?q=&format=json",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    json.as_component("SearchResults");
+    let odd = served
+        .ask(
+            "GET",
+            "/api/v1/search?q=&format=xml",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
+    odd.as_component("Problem");
+}
+
 /// A browser is answered an error as a page in its language; the API as a problem.
 #[tokio::test]
 async fn a_browser_sees_errors_as_pages_in_its_language() {

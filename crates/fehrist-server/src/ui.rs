@@ -712,79 +712,6 @@ pub(crate) struct UiSearch {
     offset: usize,
 }
 
-/// Hits a search may export at once.
-const EXPORT_LIMIT: usize = 1000;
-
-/// The hits of a search (its first [`EXPORT_LIMIT`]) as CSV for a spreadsheet: one row
-/// per page found, with its file's title, dates and type, UTF-8 with a byte-order mark
-/// so that a spreadsheet reads Cyrillic as such.
-async fn hits_csv(
-    state: &AppState,
-    caller: &Caller,
-    request_at: impl Fn(usize, usize, bool) -> SearchRequest,
-) -> Result<Response, Problem> {
-    let mut hits = Vec::new();
-    while hits.len() < EXPORT_LIMIT {
-        let found = fehrist_service::search(
-            &state.registry,
-            caller,
-            request_at(hits.len(), fehrist_service::MAX_LIMIT, false),
-        )
-        .map_err(crate::api::problem)?;
-        let done = found.hits.is_empty() || hits.len() + found.hits.len() >= found.total;
-        hits.extend(found.hits);
-        if done {
-            break;
-        }
-    }
-    hits.truncate(EXPORT_LIMIT);
-    let passports = fehrist_service::hit_passports(&state.registry, caller, &hits)
-        .await
-        .map_err(crate::api::problem)?;
-    let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
-    let written = (|| -> Result<Vec<u8>, csv::Error> {
-        out.write_record([
-            "ref_code",
-            "sheet",
-            "title",
-            "dates",
-            "document_type",
-            "record_id",
-            "snippet",
-        ])?;
-        for hit in &hits {
-            let passport = passports.get(&hit.record_id);
-            out.write_record([
-                hit.ref_code.to_string(),
-                hit.sheet.to_string(),
-                passport.and_then(|p| p.title.clone()).unwrap_or_default(),
-                passport
-                    .and_then(|p| p.dates.as_ref())
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                passport
-                    .and_then(|p| p.document_type.clone())
-                    .unwrap_or_default(),
-                hit.record_id.to_string(),
-                hit.snippet.clone(),
-            ])?;
-        }
-        out.into_inner().map_err(|e| e.into_error().into())
-    })()
-    .map_err(|e| Problem::internal(&e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"fehrist-search.csv\"",
-            ),
-        ],
-        written,
-    )
-        .into_response())
-}
-
 /// A snippet with its highlighted character ranges marked.
 fn marked(snippet: &str, highlights: &[(usize, usize)]) -> String {
     let mut out = String::new();
@@ -888,7 +815,7 @@ pub(crate) async fn search(
         ..SearchRequest::default()
     };
     if params.format.as_deref() == Some("csv") {
-        return hits_csv(&state, &caller, request_at).await;
+        return crate::export::hits_csv(&state, &caller, request_at).await;
     }
     let found = match fehrist_service::search(
         &state.registry,
