@@ -10,7 +10,9 @@ const [base, token, record, fond, out] = process.argv.slice(2);
 const pages = {
   search: '/ui/search?q=',
   record: `/ui/records/${record}`,
+  fonds: '/ui/fonds',
   fond: `/ui/fonds/${fond}`,
+  quarantine: '/ui/quarantine',
   verify: '/ui/verify',
 };
 
