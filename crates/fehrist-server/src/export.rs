@@ -1,8 +1,11 @@
 //! Search hits as CSV, for the search page's download and `GET /api/v1/search?format=csv`.
 
+use std::collections::BTreeMap;
+
 use axum::http::header;
 use axum::response::{IntoResponse as _, Response};
 use fehrist_index::SearchRequest;
+use fehrist_model::{Passport, RecordId};
 
 use crate::{AppState, Caller, Problem};
 
@@ -35,37 +38,7 @@ pub(crate) async fn hits_csv(
     let passports = fehrist_service::hit_passports(&state.registry, caller, &hits)
         .await
         .map_err(crate::api::problem)?;
-    let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
-    let written = (|| -> Result<Vec<u8>, csv::Error> {
-        out.write_record([
-            "ref_code",
-            "sheet",
-            "title",
-            "dates",
-            "document_type",
-            "record_id",
-            "snippet",
-        ])?;
-        for hit in &hits {
-            let passport = passports.get(&hit.record_id);
-            out.write_record([
-                hit.ref_code.to_string(),
-                hit.sheet.to_string(),
-                passport.and_then(|p| p.title.clone()).unwrap_or_default(),
-                passport
-                    .and_then(|p| p.dates.as_ref())
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                passport
-                    .and_then(|p| p.document_type.clone())
-                    .unwrap_or_default(),
-                hit.record_id.to_string(),
-                hit.snippet.clone(),
-            ])?;
-        }
-        out.into_inner().map_err(|e| e.into_error().into())
-    })()
-    .map_err(|e| Problem::internal(&e))?;
+    let written = csv_of(&hits, &passports).map_err(|e| Problem::internal(&e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -77,4 +50,39 @@ pub(crate) async fn hits_csv(
         written,
     )
         .into_response())
+}
+
+/// The rows of [`hits_csv`], after a byte-order mark.
+fn csv_of(
+    hits: &[fehrist_service::wire::SearchHit],
+    passports: &BTreeMap<RecordId, Passport>,
+) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    out.write_record([
+        "ref_code",
+        "sheet",
+        "title",
+        "dates",
+        "document_type",
+        "record_id",
+        "snippet",
+    ])?;
+    for hit in hits {
+        let passport = passports.get(&hit.record_id);
+        out.write_record([
+            hit.ref_code.to_string(),
+            hit.sheet.to_string(),
+            passport.and_then(|p| p.title.clone()).unwrap_or_default(),
+            passport
+                .and_then(|p| p.dates.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            passport
+                .and_then(|p| p.document_type.clone())
+                .unwrap_or_default(),
+            hit.record_id.to_string(),
+            hit.snippet.clone(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
 }

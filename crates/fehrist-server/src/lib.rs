@@ -261,7 +261,7 @@ async fn authorize_and_audit(
     let remember = for_browser
         .then(|| ui::Lang::remembered(request.uri(), request.headers()))
         .flatten();
-    let response = match &token {
+    let mut response = match &token {
         Some(token) => {
             request
                 .extensions_mut()
@@ -302,7 +302,6 @@ async fn authorize_and_audit(
             response
         }
     };
-    let mut response = response;
     if let Some(cookie) = remember {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
