@@ -13,12 +13,14 @@
 mod analyzer;
 mod index;
 mod passage;
+mod words;
 
 pub use analyzer::{ArchiveTokenizer, MAX_TOKEN_CHARS, name_key, normalize_word};
 pub use index::{
     Hit, PageDoc, RecordFacts, RedactedPage, SearchIndex, SearchRequest, SearchResults, Sort,
     day_number,
 };
+pub use words::QueryWords;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

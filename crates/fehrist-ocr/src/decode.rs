@@ -300,7 +300,7 @@ pub fn decode_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
 /// A page in grey as a reader is shown it: as [`decode_page`] decodes it for OCR,
 /// except that a PDF page is drawn as far as it can be (an image on it that cannot be
 /// decoded is left out, where OCR refuses the page).
-fn shown_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
+pub(crate) fn shown_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
     if ScanFormat::sniff(bytes)? != ScanFormat::Pdf {
         return decode_page(bytes, page);
     }
@@ -314,7 +314,10 @@ fn decode_single(bytes: &[u8], format: ScanFormat) -> Result<GrayImage, OcrError
 }
 
 /// Decodes a one-page image with the size limits, keeping its colour.
-fn open_single(bytes: &[u8], format: ScanFormat) -> Result<image::DynamicImage, OcrError> {
+pub(crate) fn open_single(
+    bytes: &[u8],
+    format: ScanFormat,
+) -> Result<image::DynamicImage, OcrError> {
     let format = match format {
         ScanFormat::Png => image::ImageFormat::Png,
         ScanFormat::Jpeg => image::ImageFormat::Jpeg,

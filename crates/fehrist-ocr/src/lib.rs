@@ -12,6 +12,7 @@
 
 mod alto;
 mod decode;
+mod derive;
 mod engine;
 mod fixed;
 mod language;
@@ -24,6 +25,7 @@ pub use decode::{
     masked_page, masked_page_png, page_count, page_count_in_file, page_png, pdf_page_image,
     pdf_page_pixels, resolution, text_layer,
 };
+pub use derive::ShownSheet;
 pub use engine::{
     Binarization, CONFIDENT, OcrEngine, PageReader, PageText, Tesseract, TextBlock, TextLine,
     language_of_text, main_language, reading_direction,
@@ -85,6 +87,11 @@ pub enum OcrError {
         requested: String,
         missing: Vec<String>,
         installed: Vec<String>,
+    },
+    #[error("cannot encode the drawn image")]
+    Encode {
+        #[source]
+        source: BoxError,
     },
     #[error("the OCR engine failed")]
     Engine {

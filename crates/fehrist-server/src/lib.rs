@@ -13,6 +13,7 @@ mod audit;
 mod connections;
 mod export;
 pub mod html;
+mod iiif;
 mod tokens;
 mod ui;
 
@@ -143,6 +144,8 @@ pub(crate) struct Shared {
     /// Requests without a valid token, and refused ones, of the current window.
     tally: audit::Tally,
     pub(crate) metrics: Metrics,
+    /// Decoded sheets and drawn images for IIIF viewers.
+    pub(crate) derivatives: fehrist_service::Derivatives,
     /// Tokens checked lately, by the bearer string.
     tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
 }
@@ -607,10 +610,12 @@ async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 fn router(state: AppState, request_timeout: Duration) -> Router {
-    let audited = api::routes().layer(axum::middleware::from_fn_with_state(
-        Arc::clone(&state),
-        authorize_and_audit,
-    ));
+    let audited = api::routes()
+        .merge(iiif::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            authorize_and_audit,
+        ));
     Router::new()
         .merge(api::public_routes())
         .merge(audited)
@@ -642,6 +647,7 @@ pub async fn serve(
         audit_failing: Arc::new(AtomicBool::new(false)),
         tally: audit::Tally::new(limits),
         metrics: Metrics::default(),
+        derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));

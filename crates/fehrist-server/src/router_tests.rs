@@ -117,6 +117,7 @@ async fn served() -> Served {
         audit_failing: failing,
         tally: audit::Tally::new(AuditLimits::default()),
         metrics: Metrics::default(),
+        derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
     });
     Served {

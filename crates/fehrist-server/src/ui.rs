@@ -28,7 +28,7 @@ pub(crate) enum Lang {
 }
 
 impl Lang {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Tg => "tg",
             Lang::Ru => "ru",
@@ -101,7 +101,7 @@ impl Lang {
     /// A facet's value as a reader says it (`open` → «открытый»): access levels,
     /// languages, document types and categories the registry knows; any other value
     /// (a court's name, a currency code, a fond) as it is.
-    fn value(self, facet: &str, value: &str) -> String {
+    pub(crate) fn value(self, facet: &str, value: &str) -> String {
         let key = match facet {
             "access" | "language" | "document_type" | "pipeline" => format!("{facet}:{value}"),
             _ => return value.to_owned(),
@@ -152,7 +152,7 @@ impl Lang {
     }
 
     /// The interface string for `key` in this language.
-    fn t(self, key: &str) -> &'static str {
+    pub(crate) fn t(self, key: &str) -> &'static str {
         let (tg, ru, en) = match key {
             "title" => (
                 "Феҳрист — феҳристи ягонаи бойгониҳо",
@@ -1079,29 +1079,43 @@ pub(crate) struct LangParam {
     lang: Option<String>,
 }
 
-/// A record's fields, each under its name in the page's language (the schema's own
-/// name for one without a translation).
-fn fields_table(lang: Lang, manifest: &Manifest, caller: &Caller) -> String {
+/// A record's fields as the caller may read them, each under its name in the page's
+/// language (the schema's own name for one without a translation).
+pub(crate) fn field_rows(
+    lang: Lang,
+    manifest: &Manifest,
+    caller: &Caller,
+) -> Vec<(String, String)> {
     let readable = fehrist_service::readable_manifest(manifest, caller);
-    let fields = &readable.fields;
+    readable
+        .fields
+        .iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                FieldValue::Text(text) => text.clone(),
+                FieldValue::Texts(items) => items.join("; "),
+                FieldValue::Amounts(amounts) => amounts
+                    .iter()
+                    .map(|a| lang.amount(&a.value, &a.currency))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            let label = match lang.t(&format!("field:{name}")) {
+                "?" => name.clone(),
+                label => label.to_owned(),
+            };
+            (label, shown)
+        })
+        .collect()
+}
+
+fn fields_table(lang: Lang, manifest: &Manifest, caller: &Caller) -> String {
     let mut table = String::from("<table class=\"fields\">");
-    for (name, value) in fields {
-        let shown = match value {
-            FieldValue::Text(text) => text.clone(),
-            FieldValue::Texts(items) => items.join("; "),
-            FieldValue::Amounts(amounts) => amounts
-                .iter()
-                .map(|a| lang.amount(&a.value, &a.currency))
-                .collect::<Vec<_>>()
-                .join("; "),
-        };
+    for (label, shown) in field_rows(lang, manifest, caller) {
         let _ = write!(
             table,
             "<tr><th>{}</th><td>{}</td></tr>",
-            escape(match lang.t(&format!("field:{name}")) {
-                "?" => name,
-                label => label,
-            }),
+            escape(&label),
             escape(&shown)
         );
     }

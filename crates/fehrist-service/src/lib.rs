@@ -3,7 +3,7 @@
 //! The command line, the JSON API and the web pages only parse input and render what
 //! these functions return: [`search`], [`show`], [`verify_file`], [`verify_record`],
 //! [`evidence`], [`edit`], [`ingest`], [`record_pdf`], [`page_text`], [`page_alto`],
-//! [`page_image`], [`fonds`],
+//! [`page_image`], [`sheet_image`], [`sheet_size`], [`search_record`], [`fonds`],
 //! [`fond_passport`], [`report`], [`fixity`] and [`replicate`]. Each takes its
 //! typed input, the [`Caller`] (whose clearance decides what exists for it and which
 //! fields it may read) and, where it records a time, the time as RFC 3339. The types
@@ -19,6 +19,7 @@
 mod access;
 mod caller;
 mod edit;
+mod iiif;
 mod ingest;
 mod keep;
 mod open;
@@ -32,6 +33,7 @@ pub mod wire;
 pub use access::{readable_manifest, reads_personal_data, visible_levels};
 pub use caller::Caller;
 pub use edit::{EditRequest, edit};
+pub use iiif::{Derivatives, FoundWord, search_record, sheet_image, sheet_size};
 pub use ingest::{IngestRequest, ingest};
 pub use keep::{fixity, replicate, signed_report};
 pub use open::{Opening, Paths, hostname};

@@ -34,7 +34,7 @@ pub(crate) async fn hidden_from(
     Ok(PersonalData::of(manifest, &sheets))
 }
 
-fn page(manifest: &Manifest, sheet: u32) -> Result<&Page, ServiceError> {
+pub(crate) fn page(manifest: &Manifest, sheet: u32) -> Result<&Page, ServiceError> {
     manifest
         .pages
         .iter()

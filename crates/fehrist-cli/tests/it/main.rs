@@ -3,6 +3,7 @@
 mod audit_flood;
 mod contract;
 mod hostile_http;
+mod iiif;
 mod personal_data;
 mod real_inputs;
 
