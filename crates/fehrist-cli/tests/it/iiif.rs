@@ -21,6 +21,18 @@ fn venv_python() -> PathBuf {
     python
 }
 
+/// Registers one fixture scan as the file `place` of a new batch, at `access`.
+fn ingest_one(var: &Var, fixture: &str, place: &str, access: &str) {
+    let batch = var.dir.path().join("batch");
+    let scan = batch.join(place);
+    std::fs::create_dir_all(scan.parent().unwrap()).unwrap();
+    std::fs::copy(fixtures().join(fixture), &scan).unwrap();
+    check(
+        &var.run(&["ingest", "--access", access, batch.to_str().unwrap()]),
+        0,
+    );
+}
+
 fn record_id(var: &Var, query: &str) -> String {
     let out = check(&var.run(&["search", "--json", query]), 0);
     let found: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -33,21 +45,11 @@ fn record_id(var: &Var, query: &str) -> String {
 #[test]
 fn the_image_api_passes_the_iiif_validator_at_level_2() {
     let var = Var::new();
-    let batch = var.dir.path().join("batch/F-1/O-1/D-1");
-    std::fs::create_dir_all(&batch).unwrap();
-    std::fs::copy(
-        fixtures().join("iiif/67352ccc-d1b0-11e1-89ae-279075081939.png"),
-        batch.join("0001.png"),
-    )
-    .unwrap();
-    check(
-        &var.run(&[
-            "ingest",
-            "--access",
-            "open",
-            var.dir.path().join("batch").to_str().unwrap(),
-        ]),
-        0,
+    ingest_one(
+        &var,
+        "iiif/67352ccc-d1b0-11e1-89ae-279075081939.png",
+        "F-1/O-1/D-1/0001.png",
+        "open",
     );
     let id = record_id(&var, "");
     let token = new_token(&var, "MoJ", "reader", "open");
@@ -72,21 +74,11 @@ fn the_image_api_passes_the_iiif_validator_at_level_2() {
 #[test]
 fn manifests_and_content_search_follow_the_callers_clearance() {
     let var = Var::new();
-    let batch = var.dir.path().join("batch/F-7/O-1/D-2");
-    std::fs::create_dir_all(&batch).unwrap();
-    std::fs::copy(
-        fixtures().join("batch/F-7/O-1/D-2/0001.jpg"),
-        batch.join("0001.jpg"),
-    )
-    .unwrap();
-    check(
-        &var.run(&[
-            "ingest",
-            "--access",
-            "restricted",
-            var.dir.path().join("batch").to_str().unwrap(),
-        ]),
-        0,
+    ingest_one(
+        &var,
+        "batch/F-7/O-1/D-2/0001.jpg",
+        "F-7/O-1/D-2/0001.jpg",
+        "restricted",
     );
     let id = record_id(&var, "");
     let secret = new_token(&var, "MoJ", "auditor", "secret");
