@@ -109,11 +109,12 @@ pub struct Preprocessing {
     pub skew: f64,
     /// `true` when isolated specks were removed (3 × 3 median) before recognition.
     pub despeckled: bool,
-    /// How many times the page was enlarged before recognition, when its text measured
-    /// too small to read well (a low-resolution scan); boxes stay in pixels of the
-    /// page as scanned.
+    /// How much the page was resized before recognition, when its letters measured
+    /// too small (a low-resolution scan, enlarged 1.5–4 times) or too large (a
+    /// high-resolution scan of large type, reduced to as little as half) for the
+    /// models to read well; boxes stay in pixels of the page as scanned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scale: Option<u32>,
+    pub scale: Option<f64>,
     /// How the page's language was found, when the record has several.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language_found: Option<LanguageFound>,

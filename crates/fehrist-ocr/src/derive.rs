@@ -12,6 +12,7 @@ use image::{DynamicImage, GrayImage};
 
 use crate::OcrError;
 use crate::decode::{ScanFormat, masked_page, open_single, shown_page};
+use crate::preprocess::otsu_level;
 
 /// The quality of a drawn JPEG: scans stay legible when zoomed in.
 const JPEG_QUALITY: u8 = 85;
@@ -111,35 +112,6 @@ fn bitonal(mut gray: GrayImage) -> GrayImage {
         pixel.0[0] = if pixel.0[0] > threshold { 255 } else { 0 };
     }
     gray
-}
-
-/// The grey level that maximizes the variance between the darker and lighter pixels.
-fn otsu_level(gray: &GrayImage) -> u8 {
-    let mut histogram = [0u64; 256];
-    for pixel in gray.pixels() {
-        histogram[usize::from(pixel.0[0])] += 1;
-    }
-    let total: u64 = histogram.iter().sum();
-    let sum: f64 = histogram
-        .iter()
-        .enumerate()
-        .map(|(level, count)| level as f64 * *count as f64)
-        .sum();
-    let (mut dark, mut dark_sum, mut best, mut level) = (0u64, 0f64, -1f64, 127u8);
-    for (t, count) in histogram.iter().enumerate() {
-        dark += count;
-        dark_sum += t as f64 * *count as f64;
-        let light = total - dark;
-        if dark == 0 || light == 0 {
-            continue;
-        }
-        let (dark_mean, light_mean) = (dark_sum / dark as f64, (sum - dark_sum) / light as f64);
-        let between = dark as f64 * light as f64 * (dark_mean - light_mean).powi(2);
-        if between > best {
-            (best, level) = (between, t as u8);
-        }
-    }
-    level
 }
 
 fn encode(image: &DynamicImage, format: Format) -> Result<Vec<u8>, OcrError> {

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use fehrist_model::{LanguageFound, Preprocessing, Word};
 use image::GrayImage;
+use image::imageops::FilterType;
 use tesseract_rs::{TessPageIteratorLevel, TessPageSegMode, TesseractAPI};
 
 use crate::language::language_by_words;
-use crate::preprocess::{ImageStats, despeckle};
+use crate::preprocess::{ImageStats, despeckle, letter_height, reading_scale};
 use crate::{ASSUMED_DPI, OcrError};
 
 /// What an engine read on one page.
@@ -290,44 +291,11 @@ struct Prepared {
     dpi: u32,
     dpi_assumed: bool,
     despeckled: bool,
-    /// How many times the page was enlarged; its boxes are mapped back.
-    scale: u32,
-}
-
-/// Median height of the page's words, in pixels of the page as scanned, below which
-/// its text is too small for the models: 100–150 dpi typescripts measure 10–15 px,
-/// 300 dpi ones 27–47 px.
-pub const SMALL_TEXT: u32 = 20;
-/// Word height an enlarged page is brought to, at least.
-const READABLE_TEXT: u32 = 24;
-/// Pages are not enlarged past this many pixels.
-const MAX_ENLARGED_PIXELS: u64 = 120_000_000;
-
-/// How many times to enlarge a page whose words read `read` small, if at all: the
-/// smallest whole factor (2–4) that brings its median word to [`READABLE_TEXT`].
-pub fn enlargement(read: &PageText, width: u32, height: u32) -> Option<u32> {
-    let sideways = read.preprocessing.rotation % 180 == 90;
-    let mut heights: Vec<u32> = read
-        .words
-        .iter()
-        .filter(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2)
-        .map(|w| {
-            let [l, t, r, b] = w.bbox;
-            if sideways { r - l } else { b - t }
-        })
-        .collect();
-    if heights.len() < 10 {
-        return None;
-    }
-    heights.sort_unstable();
-    let median = heights[heights.len() / 2].max(1);
-    if median >= SMALL_TEXT {
-        return None;
-    }
-    let pixels = u64::from(width) * u64::from(height);
-    (2..=READABLE_TEXT.div_ceil(median).clamp(2, 4))
-        .rev()
-        .find(|&scale| pixels * u64::from(scale * scale) <= MAX_ENLARGED_PIXELS)
+    /// How much the page was resized (its letters measured too small or too large);
+    /// its boxes are mapped back.
+    scale: f64,
+    /// Width and height of the page as scanned (of the band, for a band's pass).
+    size: (u32, u32),
 }
 
 /// A reading that leaves room for a better one: not all sure (Tesseract's own Otsu
@@ -353,11 +321,23 @@ impl PageReader for TesseractReader {
         // kept only when it reads more letters more surely ([`confident_text`]), so
         // preprocessing can never lose what the plain reading had.
         let stats = ImageStats::measure(page);
+        // Text too small or too large for the models (a low-resolution scan, a folio
+        // at high resolution, whatever the header says) is measured before it is
+        // read, and the page resized once to the letter size the models read best:
+        // a first reading at the wrong size would cost a whole page for nothing.
+        let (width, height) = page.dimensions();
+        let scale = letter_height(page).and_then(|letters| reading_scale(letters, width, height));
+        let resized = scale.map(|scale| {
+            let size = |side: u32| ((f64::from(side) * scale).round() as u32).max(1);
+            image::imageops::resize(page, size(width), size(height), FilterType::Lanczos3)
+        });
+        let page = resized.as_ref().unwrap_or(page);
         let plain = Prepared {
             dpi: dpi.unwrap_or(ASSUMED_DPI),
             dpi_assumed: dpi.is_none(),
             despeckled: false,
-            scale: 1,
+            scale: scale.unwrap_or(1.0),
+            size: (width, height),
         };
         // With several languages, a band of the page's densest text is read first, and
         // the page in the language that band is in: each page read once with its own
@@ -378,7 +358,9 @@ impl PageReader for TesseractReader {
         // Sauvola reading is kept only when it wins clearly. Other pages the other
         // way round. Either way a page is read once when its first reading is sure.
         let adaptive = stats.needs_adaptive_threshold();
-        let cleaned = (adaptive && stats.is_noisy()).then(|| despeckle(page));
+        // Not on a resized page: resizing smooths, and the filter then erases thin
+        // strokes.
+        let cleaned = (adaptive && stats.is_noisy() && scale.is_none()).then(|| despeckle(page));
         let first = Prepared {
             despeckled: cleaned.is_some(),
             ..plain
@@ -406,7 +388,10 @@ impl PageReader for TesseractReader {
             (page, plain)
         };
         let mut upright = None;
-        if doubtful(&best) {
+        // A strip of a line or two (a line crop) gives orientation detection too little
+        // to judge by.
+        let strip = page.width() >= 4 * page.height();
+        if doubtful(&best) && !strip {
             // A poor reading: the page may be sideways or upside down.
             let rotation = self.rotation(page, plain.dpi)?;
             if rotation != 0 {
@@ -423,33 +408,13 @@ impl PageReader for TesseractReader {
             Some((turned, rotation)) => (turned, *rotation),
             None => (base, 0),
         };
-        // Text too small for the models (a low-resolution scan, whatever its header
-        // says): read again enlarged.
         let mut kept: (Option<GrayImage>, Prepared) = (None, base_prepared);
-        if let Some(scale) = enlargement(&best, page.width(), page.height()) {
-            let enlarged = image::imageops::resize(
-                page_upright,
-                page_upright.width() * scale,
-                page_upright.height() * scale,
-                image::imageops::FilterType::Lanczos3,
-            );
-            let prepared = Prepared {
-                scale,
-                ..base_prepared
-            };
-            let read = self.pass(model, &enlarged, rotation, Binarization::Otsu, &prepared)?;
-            if better(&read, &best, 1.0) {
-                best = read;
-                kept = (Some(enlarged), prepared);
-            }
-        }
         // Sauvola's adaptive threshold, where the reading is unsure and it was not
-        // tried first (after a median filter on a speckled page not enlarged:
-        // enlarging smooths, and the filter then erases thin strokes). It must win
-        // clearly: on real typescripts the readings it won narrowly were no better.
+        // tried first (after a median filter on a speckled page not resized). It must
+        // win clearly: on real typescripts the readings it won narrowly were no better.
         if !adaptive && unsure(&best) {
             let image = kept.0.as_ref().unwrap_or(page_upright);
-            let despeckled = stats.is_noisy() && kept.1.scale == 1;
+            let despeckled = stats.is_noisy() && scale.is_none();
             let cleaned = despeckled.then(|| despeckle(image));
             let prepared = Prepared {
                 despeckled,
@@ -710,7 +675,14 @@ impl TesseractReader {
         let rows = densest_band(page, (page.height() / SAMPLE_SHARE).max(1));
         let band = image::imageops::crop_imm(page, 0, rows.start, page.width(), rows.len() as u32)
             .to_image();
-        let read = self.pass(Model::Primary, &band, 0, Binarization::Otsu, plain)?;
+        let prepared = Prepared {
+            size: (
+                plain.size.0,
+                (f64::from(band.height()) / plain.scale).round() as u32,
+            ),
+            ..*plain
+        };
+        let read = self.pass(Model::Primary, &band, 0, Binarization::Otsu, &prepared)?;
         if read.words.len() < SAMPLE_WORDS || read.mean_confidence < SAMPLE_CONFIDENCE {
             return Ok(None);
         }
@@ -785,7 +757,7 @@ impl TesseractReader {
         // A resolution the file does not state is left to Tesseract, which then judges
         // the text's size from the page itself, as the `tesseract` command does.
         if !prepared.dpi_assumed {
-            api.set_source_resolution((prepared.dpi * prepared.scale) as i32)
+            api.set_source_resolution((f64::from(prepared.dpi) * prepared.scale).round() as i32)
                 .map_err(tess_error)?;
         }
         api.recognize().map_err(tess_error)?;
@@ -796,9 +768,23 @@ impl TesseractReader {
         api.clear().map_err(tess_error)?;
         // Boxes are kept in pixels of the page as scanned, whatever size and whichever
         // way it was read.
-        let scale = prepared.scale.max(1);
-        if scale > 1 {
-            let unscale = |bbox: [u32; 4]| bbox.map(|v| v / scale);
+        let (width, height) = prepared.size;
+        let scale = prepared.scale;
+        if scale != 1.0 {
+            let (across, down) = if rotation % 180 == 90 {
+                (height, width)
+            } else {
+                (width, height)
+            };
+            let unscale = |[l, t, r, b]: [u32; 4]| {
+                let back = |v: u32, most: u32| ((f64::from(v) / scale).round() as u32).min(most);
+                [
+                    back(l, across),
+                    back(t, down),
+                    back(r, across),
+                    back(b, down),
+                ]
+            };
             words.iter_mut().for_each(|w| w.bbox = unscale(w.bbox));
             for block in &mut blocks {
                 block.bbox = unscale(block.bbox);
@@ -808,11 +794,6 @@ impl TesseractReader {
                     .for_each(|l| l.bbox = unscale(l.bbox));
             }
         }
-        let (width, height) = if rotation % 180 == 90 {
-            (image.height() / scale, image.width() / scale)
-        } else {
-            (image.width() / scale, image.height() / scale)
-        };
         if rotation != 0 {
             let on_page = |bbox| box_on_page(bbox, rotation, width, height);
             words.iter_mut().for_each(|w| w.bbox = on_page(w.bbox));
@@ -841,7 +822,7 @@ impl TesseractReader {
                 rotation,
                 skew,
                 despeckled: prepared.despeckled,
-                scale: (scale > 1).then_some(scale),
+                scale: (scale != 1.0).then_some(scale),
                 language_found: None,
             },
             from_text_layer: false,

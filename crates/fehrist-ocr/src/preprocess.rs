@@ -145,6 +145,188 @@ fn paper_spread(image: &GrayImage) -> u8 {
     }
 }
 
+/// The grey level that maximizes the variance between the darker and lighter pixels.
+pub(crate) fn otsu_level(gray: &GrayImage) -> u8 {
+    let mut histogram = [0u64; 256];
+    for pixel in gray.pixels() {
+        histogram[usize::from(pixel.0[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(level, count)| level as f64 * *count as f64)
+        .sum();
+    let (mut dark, mut dark_sum, mut best, mut level) = (0u64, 0f64, -1f64, 127u8);
+    for (t, count) in histogram.iter().enumerate() {
+        dark += count;
+        dark_sum += t as f64 * *count as f64;
+        let light = total - dark;
+        if dark == 0 || light == 0 {
+            continue;
+        }
+        let (dark_mean, light_mean) = (dark_sum / dark as f64, (sum - dark_sum) / light as f64);
+        let between = dark as f64 * light as f64 * (dark_mean - light_mean).powi(2);
+        if between > best {
+            (best, level) = (between, t as u8);
+        }
+    }
+    level
+}
+
+/// Letter-sized marks a page must have for its letter height to be measured, and the
+/// share of all its marks they must be (one in this many at least).
+const LETTERS_MEASURED: usize = 100;
+const LETTER_SHARE: usize = 3;
+
+/// Median height in pixels of the page's letters: the marks of ink (8-connected, at
+/// Otsu's threshold) between 4 pixels and a tenth of the page high and at most three
+/// times as wide as high. `None` when the page has too few of them to tell.
+///
+/// On the real typescripts and prints of the development set a page's median word,
+/// as Tesseract boxes it, is 1.2–1.7 times this: 100 dpi typescripts measure 7–10
+/// (words 10–13 px), 300 dpi ones 19–25, 18th-century folios 25–31.
+pub fn letter_height(image: &GrayImage) -> Option<u32> {
+    let (width, height) = image.dimensions();
+    let level = otsu_level(image);
+    let mut marks = Marks::default();
+    // Runs of ink of the row above, as (first column, column after the last, mark).
+    let mut above: Vec<(u32, u32, usize)> = Vec::new();
+    let mut here: Vec<(u32, u32, usize)> = Vec::new();
+    for (y, row) in image.as_raw().chunks(width.max(1) as usize).enumerate() {
+        let y = y as u32;
+        here.clear();
+        let mut next = 0;
+        let mut x = 0;
+        while x < width {
+            if row[x as usize] > level {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < width && row[x as usize] <= level {
+                x += 1;
+            }
+            // Runs above that touch this one, diagonals included.
+            while next < above.len() && above[next].1 < start {
+                next += 1;
+            }
+            let mut mark = None;
+            for &(_, _, other) in above[next..].iter().take_while(|run| run.0 <= x) {
+                mark = Some(match mark {
+                    None => marks.root(other),
+                    Some(mark) => marks.join(mark, other),
+                });
+            }
+            let mark = match mark {
+                Some(mark) => {
+                    marks.extend(mark, [start, y, x - 1, y]);
+                    mark
+                }
+                None => marks.add([start, y, x - 1, y]),
+            };
+            here.push((start, x, mark));
+        }
+        std::mem::swap(&mut above, &mut here);
+    }
+    let mut all = 0;
+    let mut heights: Vec<u32> = marks
+        .boxes()
+        .inspect(|_| all += 1)
+        .map(|[left, top, right, bottom]| (right - left + 1, bottom - top + 1))
+        .filter(|&(w, h)| h >= 4 && h <= height / 10 && w <= 3 * h)
+        .map(|(_, h)| h)
+        .collect();
+    // A page whose marks are mostly specks (heavy noise: a tenth of them letter-sized,
+    // where text pages measure half or more) tells nothing of its letters.
+    if heights.len() < LETTERS_MEASURED || heights.len() * LETTER_SHARE < all {
+        return None;
+    }
+    heights.sort_unstable();
+    Some(heights[heights.len() / 2])
+}
+
+/// Marks of ink being found row by row: a union-find forest, each root holding its
+/// mark's box (left, top, right, bottom, inclusive).
+#[derive(Default)]
+struct Marks {
+    parent: Vec<usize>,
+    bounds: Vec<[u32; 4]>,
+}
+
+impl Marks {
+    fn add(&mut self, bounds: [u32; 4]) -> usize {
+        self.parent.push(self.parent.len());
+        self.bounds.push(bounds);
+        self.parent.len() - 1
+    }
+
+    fn root(&mut self, mut mark: usize) -> usize {
+        while self.parent[mark] != mark {
+            self.parent[mark] = self.parent[self.parent[mark]];
+            mark = self.parent[mark];
+        }
+        mark
+    }
+
+    fn extend(&mut self, mark: usize, [left, top, right, bottom]: [u32; 4]) {
+        let b = &mut self.bounds[mark];
+        *b = [
+            b[0].min(left),
+            b[1].min(top),
+            b[2].max(right),
+            b[3].max(bottom),
+        ];
+    }
+
+    /// Joins the mark rooted at `root` with `other`'s; the joined root.
+    fn join(&mut self, root: usize, other: usize) -> usize {
+        let other = self.root(other);
+        if other != root {
+            self.parent[other] = root;
+            let bounds = self.bounds[other];
+            self.extend(root, bounds);
+        }
+        root
+    }
+
+    fn boxes(&self) -> impl Iterator<Item = [u32; 4]> + '_ {
+        (0..self.parent.len())
+            .filter(|&mark| self.parent[mark] == mark)
+            .map(|mark| self.bounds[mark])
+    }
+}
+
+/// Letter height at or below which a page is enlarged before it is read, and at or
+/// above which it is reduced: Tesseract's models read best between.
+pub const SMALL_LETTERS: u32 = 12;
+pub const LARGE_LETTERS: u32 = 28;
+/// Letter heights pages are brought to: small text to about 14 px (words of about 20),
+/// large text to 22 px. Measured on the development set with the `tesseract` command on
+/// the page resized: 100 dpi typescripts 2.9–6.2% CER as scanned, 1.0–3.9% enlarged;
+/// the folios and 1905 letters 3–5% more accurate and a quarter faster reduced.
+const ENLARGED_LETTERS: f64 = 14.3;
+const REDUCED_LETTERS: f64 = 22.0;
+/// Pages are not enlarged past this many pixels.
+const MAX_ENLARGED_PIXELS: f64 = 120e6;
+
+/// How much to resize a page whose letters measure `letters` pixels high before it is
+/// read, if at all (rounded to hundredths): 1.5–4 times up, or down to half.
+pub fn reading_scale(letters: u32, width: u32, height: u32) -> Option<f64> {
+    let letters = f64::from(letters.max(1));
+    let scale = if letters <= f64::from(SMALL_LETTERS) {
+        let most = (MAX_ENLARGED_PIXELS / (f64::from(width) * f64::from(height))).sqrt();
+        (ENLARGED_LETTERS / letters).clamp(1.5, 4.0).min(most)
+    } else if letters >= f64::from(LARGE_LETTERS) {
+        (REDUCED_LETTERS / letters).max(0.5)
+    } else {
+        return None;
+    };
+    let scale = (scale * 100.0).round() / 100.0;
+    // A large page may have no room left to be enlarged.
+    ((scale - 1.0).abs() >= 0.1).then_some(scale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +389,58 @@ mod tests {
         }));
         assert!(!shaded.is_noisy(), "{shaded:?}");
         assert!(shaded.needs_adaptive_threshold(), "{shaded:?}");
+    }
+
+    /// A page of `rows` lines of 40 letters `letter` px high (some with a descender
+    /// joined below), specks between them and a rule across the page.
+    fn lettered(letter: u32, rows: u32) -> GrayImage {
+        let pitch = letter * 2;
+        GrayImage::from_fn(40 * letter, rows * pitch + 4 * letter, |x, y| {
+            let (column, row) = (x / letter, y / pitch);
+            let (dx, dy) = (x % letter, y % pitch);
+            let ink = row < rows
+                && (dx < letter * 2 / 3 && dy < letter
+                    || column % 5 == 0 && dx < 2 && dy < letter * 3 / 2)
+                || (x % 53 == 0 && y % 41 == 0)
+                || y == rows * pitch + 2 * letter;
+            image::Luma([if ink { 10 } else { 245 }])
+        })
+    }
+
+    #[test]
+    fn letter_height_is_the_median_letter_not_specks_rules_or_descenders() {
+        assert_eq!(letter_height(&lettered(9, 10)), Some(9));
+        assert_eq!(letter_height(&lettered(30, 6)), Some(30));
+        // Three lines of a few letters: too few to tell.
+        assert_eq!(letter_height(&lettered(9, 2)), None);
+        // Letters under a snow of specks (heavy noise): no letter height to tell.
+        let mut snowed = lettered(9, 10);
+        let (w, h) = snowed.dimensions();
+        for n in 0..4000u32 {
+            let (x, y) = (
+                n.wrapping_mul(7919) % (w - 2),
+                n.wrapping_mul(104_729) % (h - 5),
+            );
+            for dy in 0..2 {
+                snowed.put_pixel(x, y + dy, image::Luma([0]));
+            }
+        }
+        assert_eq!(letter_height(&snowed), None);
+        assert_eq!(
+            letter_height(&GrayImage::from_pixel(300, 200, image::Luma([255]))),
+            None
+        );
+    }
+
+    #[test]
+    fn small_letters_are_enlarged_large_ones_reduced_the_rest_left() {
+        assert_eq!(reading_scale(7, 825, 1013), Some(2.04));
+        assert_eq!(reading_scale(11, 934, 1170), Some(1.5));
+        assert_eq!(reading_scale(20, 2000, 3000), None);
+        assert_eq!(reading_scale(35, 3146, 4198), Some(0.63));
+        assert_eq!(reading_scale(80, 3000, 4000), Some(0.5));
+        // An enlargement is held to the pixel limit, and dropped when little is left.
+        assert_eq!(reading_scale(5, 6000, 8000), Some(1.58));
+        assert_eq!(reading_scale(5, 10_000, 11_000), None);
     }
 }
