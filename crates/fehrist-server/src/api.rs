@@ -20,7 +20,8 @@ use serde_json::json;
 
 use crate::{AppState, Caller, OPENAPI, Problem};
 
-/// Routes open to anyone: probes, metrics, the API's description, the public log.
+/// Routes open to anyone: probes, metrics, the API's description, the public log, the
+/// pages' scripts.
 pub(crate) fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/health", get(health))
@@ -28,6 +29,7 @@ pub(crate) fn public_routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/log/{*path}", get(log_object))
+        .route("/ui/assets/{name}", get(crate::ui::asset))
         .route(
             "/",
             get(|| async { axum::response::Redirect::to("/ui/search") }),
@@ -277,11 +279,19 @@ async fn record(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Answer {
     let record = visible_record(&state, &caller, &id).await?;
     let answer = fehrist_service::show(&state.registry, &caller, &record)
         .await
         .map_err(problem)?;
+    // Where any IIIF viewer opens the record.
+    let mut answer = serde_json::to_value(answer).map_err(|e| Problem::internal(&e))?;
+    answer["iiif_manifest"] = serde_json::Value::String(format!(
+        "{}/iiif/3/{}/manifest",
+        crate::iiif::origin(&headers),
+        record.manifest.record_id
+    ));
     Ok(axum::Json(answer).into_response())
 }
 
@@ -354,7 +364,7 @@ async fn record_pdf(
     // (`TJ-CSA_F-50_O-1_D-1.pdf`), not as `pdf`.
     let disposition = format!(
         "inline; filename=\"{}.pdf\"",
-        pdf_file_name(&record.manifest.passport.ref_code.to_string())
+        file_stem(&record.manifest.passport.ref_code.to_string())
     );
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response
@@ -364,9 +374,9 @@ async fn record_pdf(
     Ok(response)
 }
 
-/// A reference code as a file name: `/` and anything but letters, digits, `-` and `.`
+/// A reference code as a file name (of the PDF, the evidence bundle): `/` and anything but letters, digits, `-` and `.`
 /// become `_`.
-fn pdf_file_name(ref_code: &str) -> String {
+pub(crate) fn file_stem(ref_code: &str) -> String {
     ref_code
         .chars()
         .map(|c| {

@@ -7,7 +7,9 @@
 //! per client with the number of requests it stands for. A client without a valid
 //! token that sends more than its share in a window is answered 429 (and still
 //! counted). The tally holds a bounded number of clients; past that, the rest are
-//! counted together as one.
+//! counted together as one. Image requests of a sheet by a signed-in caller (the tiles
+//! a viewer asks for as it zooms, dozens a second) are tallied the same way, per sheet:
+//! each window of them is one event of the sheet with their count.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
@@ -52,6 +54,8 @@ struct Key {
     client: IpAddr,
     actor: String,
     outcome: AuditOutcome,
+    /// The sheet whose images are tallied (`/iiif/3/{id}/{sheet}`), if any.
+    sheet: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -110,15 +114,28 @@ impl Tally {
 
     /// Adds an event to its client's tally.
     pub(crate) fn add(&self, client: IpAddr, event: AuditEvent) {
+        self.add_keyed(client, event, None);
+    }
+
+    /// Adds an image request of `sheet` (`/iiif/3/{id}/{sheet}`) to its caller's tally
+    /// of that sheet; the window's event names the sheet.
+    pub(crate) fn add_sheet_image(&self, client: IpAddr, mut event: AuditEvent, sheet: String) {
+        event.target.clone_from(&sheet);
+        self.add_keyed(client, event, Some(sheet));
+    }
+
+    fn add_keyed(&self, client: IpAddr, event: AuditEvent, sheet: Option<String>) {
         let mut window = self.window();
         let mut key = Key {
             client,
             actor: event.actor.clone(),
             outcome: event.outcome,
+            sheet,
         };
         if !window.events.contains_key(&key) && window.events.len() >= self.limits.clients {
             key.client = MANY_CLIENTS;
             key.actor = "many".to_owned();
+            key.sheet = None;
         }
         let many = key.client == MANY_CLIENTS;
         window
@@ -173,6 +190,35 @@ mod tests {
 
     fn ip(n: u32) -> IpAddr {
         IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n))
+    }
+
+    #[test]
+    fn a_viewers_tiles_are_one_event_per_sheet_with_their_count() {
+        let tally = Tally::new(AuditLimits::default());
+        let tile = |n: u32| AuditEvent {
+            actor: "token:t1".into(),
+            action: "iiif-3".into(),
+            target: format!("/iiif/3/ab/1/{n},0,512,512/512,/0/default.jpg"),
+            outcome: AuditOutcome::Success,
+            ..event("10.0.0.1", AuditOutcome::Success)
+        };
+        for n in 0..40 {
+            tally.add_sheet_image(ip(1), tile(n), "/iiif/3/ab/1".into());
+        }
+        tally.add_sheet_image(ip(1), tile(0), "/iiif/3/ab/2".into());
+        let mut events = tally.take();
+        events.sort_by(|a, b| a.target.cmp(&b.target));
+        let seen: Vec<_> = events
+            .iter()
+            .map(|e| (e.target.as_str(), e.actor.as_str(), e.count))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/iiif/3/ab/1", "token:t1", Some(40)),
+                ("/iiif/3/ab/2", "token:t1", None)
+            ]
+        );
     }
 
     #[test]

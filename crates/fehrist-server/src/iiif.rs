@@ -17,23 +17,33 @@ use crate::api::{problem, visible_record};
 use crate::ui::Lang;
 use crate::{AppState, Caller, Problem};
 
+/// The route of an image request (a tile, a thumbnail, a whole sheet).
+const IMAGE_ROUTE: &str = "/iiif/3/{id}/{sheet}/{region}/{size}/{rotation}/{quality_format}";
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/iiif/3/{id}/manifest", get(manifest))
         .route("/iiif/3/{id}/search", get(search))
         .route("/iiif/3/{id}/{sheet}", get(image_base))
         .route("/iiif/3/{id}/{sheet}/info.json", get(info))
-        .route(
-            "/iiif/3/{id}/{sheet}/{region}/{size}/{rotation}/{quality_format}",
-            get(image),
-        )
+        .route(IMAGE_ROUTE, get(image))
+}
+
+/// The sheet (`/iiif/3/{id}/{sheet}`) an image request to `path` reads, when `route`
+/// is the image route.
+pub(crate) fn sheet_of_image_request(route: Option<&str>, path: &str) -> Option<String> {
+    if route != Some(IMAGE_ROUTE) {
+        return None;
+    }
+    let parts: Vec<&str> = path.split('/').take(5).collect();
+    (parts.len() == 5).then(|| parts.join("/"))
 }
 
 type Answer = Result<Response, Problem>;
 
 /// Where this service is reached, as the request names it: IIIF documents carry
 /// absolute URLs.
-fn origin(headers: &HeaderMap) -> String {
+pub(crate) fn origin(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -90,8 +100,16 @@ fn any_origin(mut response: Response) -> Response {
     response
 }
 
-async fn image_base(Path((id, sheet)): Path<(String, String)>) -> Response {
-    Redirect::to(&format!("/iiif/3/{id}/{sheet}/info.json")).into_response()
+/// A sheet's base URI leads to its information, for a sheet the caller may see; any
+/// other answers as a missing one does.
+async fn image_base(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, sheet)): Path<(String, String)>,
+) -> Answer {
+    let record = visible_record(&state, &caller, &id).await?;
+    let sheet = sheet_of(&record.manifest, &sheet)?;
+    Ok(Redirect::to(&format!("/iiif/3/{id}/{sheet}/info.json")).into_response())
 }
 
 async fn info(

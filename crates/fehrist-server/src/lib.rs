@@ -240,8 +240,12 @@ async fn authorize_and_audit(
     next: Next,
 ) -> Response {
     // A path that no route matches is not named by itself: it is the target's.
-    let action = match request.extensions().get::<MatchedPath>() {
-        Some(route) => action_of(request.method().as_str(), route.as_str()),
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|route| route.as_str().to_owned());
+    let action = match &route {
+        Some(route) => action_of(request.method().as_str(), route),
         None => "no-route".to_owned(),
     };
     let target = request
@@ -316,9 +320,17 @@ async fn authorize_and_audit(
         400..=499 => AuditOutcome::Negative,
         _ => AuditOutcome::Error,
     };
+    let sheet_image = (outcome == AuditOutcome::Success)
+        .then(|| iiif::sheet_of_image_request(route.as_deref(), &target))
+        .flatten();
     let event = audit_event(token.as_ref(), action, target, outcome, client.ip());
     if token.is_none() || outcome == AuditOutcome::Denied {
         state.tally.add(client.ip(), event);
+        return response;
+    }
+    // A viewer's tiles are counted per sheet, not written one by one.
+    if let Some(sheet) = sheet_image {
+        state.tally.add_sheet_image(client.ip(), event, sheet);
         return response;
     }
     // The answer is withheld unless its event is written: never given unaudited.

@@ -302,6 +302,23 @@ impl Lang {
                 "Access token",
             ),
             "pdf" => ("PDF-и ҷустуҷӯшаванда", "PDF с текстом", "Searchable PDF"),
+            "evidence" => (
+                "Далелҳо барои санҷиш",
+                "Доказательства для проверки",
+                "Evidence bundle",
+            ),
+            "iiif_manifest" => ("Манифести IIIF", "Манифест IIIF", "IIIF manifest"),
+            "zoom_in" => ("Калон кардан", "Увеличить", "Zoom in"),
+            "zoom_out" => ("Хурд кардан", "Уменьшить", "Zoom out"),
+            "whole_sheet" => ("Тамоми варақ", "Весь лист", "Whole sheet"),
+            "full_screen" => ("Экрани пурра", "Во весь экран", "Full screen"),
+            "found_on_sheet" => (
+                "Дар варақ ёфт шуд",
+                "Найдено на листе",
+                "Found on this sheet",
+            ),
+            "master" => ("Скани аслӣ", "Исходный скан", "Master scan"),
+            "text" => ("Матн", "Текст", "Text"),
             "next" => ("Саҳифаи навбатӣ", "Следующая страница", "Next page"),
             "field:court" => ("Суд", "Суд", "Court"),
             "field:case_number" => ("Рақами парванда", "Номер дела", "Case number"),
@@ -407,6 +424,27 @@ impl Lang {
     }
 }
 
+/// The vendored viewer's file under `/ui/assets/` (its version in the name, so a new
+/// one is never taken from a cache).
+const OPENSEADRAGON: &str = "openseadragon-6.1.1.min.js";
+
+/// The record page's scripts, served by the binary itself: no CDN, no build step.
+pub(crate) async fn asset(Path(name): Path<String>) -> Response {
+    let body: &'static [u8] = match name.as_str() {
+        OPENSEADRAGON => include_bytes!("../assets/openseadragon/openseadragon.min.js"),
+        "viewer.js" => include_bytes!("../assets/viewer.js"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A query-string value.
 fn encode(text: &str) -> String {
     let mut out = String::new();
@@ -429,9 +467,11 @@ header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;a
 header a{color:#fff}details.more{margin:.5em 0}details.more .fields{display:flex;flex-wrap:wrap;gap:.6em 1.2em;margin-top:.5em}ul.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5em}ul.chips li{background:#e8eef5;border-radius:1em;padding:.15em .7em}ul.chips a{text-decoration:none;font-weight:bold}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{font-weight:bold}li.hit .meta{color:#555;font-size:.9em}mark{background:#ffe27a}\
-.sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet img{width:45%;max-width:40em;border:1px solid #aaa}\
+.sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet .scan{width:50%;max-width:44em;flex:none}.viewer{height:70vh;min-height:20em;border:1px solid #aaa;background:#f4f4f4}.viewer img{width:100%}\
+.zoom{display:flex;flex-wrap:wrap;gap:.4em;margin:.4em 0}.zoom button{min-width:2.4em;min-height:2.2em}.hit-box{outline:3px solid #d62d20;background:rgba(255,226,122,.35)}\
+nav.thumbs{display:flex;flex-wrap:wrap;gap:.5em;margin:1em 0}nav.thumbs img{height:100px;border:1px solid #aaa}li.hit{display:flex;gap:.8em;align-items:flex-start}li.hit img.thumb{width:72px;max-height:100px;object-fit:contain;border:1px solid #ccc;flex:none}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
-.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet img{width:100%}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
+.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     page_keeping(lang, title, body, "")
@@ -1021,10 +1061,18 @@ pub(crate) async fn search(
             .collect();
             let _ = write!(
                 body,
-                "<li class=\"hit\"><a class=\"title\" href=\"/ui/records/{}?lang={}#sheet-{}\">{}</a>\
-                 <div class=\"meta\">{}{} {}{}</div><div>{}</div></li>",
+                "<li class=\"hit\"><img class=\"thumb\" src=\"/iiif/3/{}/{}/full/!200,200/0/default.jpg\" alt=\"\" loading=\"lazy\">\
+                 <div><a class=\"title\" href=\"/ui/records/{}?lang={}{}#sheet-{}\">{}</a>\
+                 <div class=\"meta\">{}{} {}{}</div><div>{}</div></div></li>",
+                hit.record_id,
+                hit.sheet,
                 hit.record_id,
                 lang.code(),
+                if params.q.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("&amp;q={}", encode(params.q.trim()))
+                },
                 hit.sheet,
                 escape(&if title.is_empty() {
                     hit.ref_code.to_string()
@@ -1173,11 +1221,19 @@ fn version_line(lang: Lang, shown: &fehrist_service::wire::RecordAnswer) -> Stri
     line
 }
 
+/// A record page's query: its language, and the words to show on its sheets.
+#[derive(Deserialize)]
+pub(crate) struct RecordParams {
+    lang: Option<String>,
+    #[serde(default)]
+    q: String,
+}
+
 pub(crate) async fn record(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(params): Query<LangParam>,
+    Query(params): Query<RecordParams>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
@@ -1206,10 +1262,22 @@ pub(crate) async fn record(
         inventory = escape(passport.ref_code.inventory()),
         file = escape(passport.ref_code.file()),
     );
+    let id = &manifest.record_id;
+    // The evidence bundle is for those who may ask for it.
+    let evidence = if caller.need(fehrist_model::Role::Auditor).is_ok() {
+        format!(
+            " · <a href=\"/api/v1/records/{id}/evidence\" download=\"{}.evidence.json\">{}</a>",
+            crate::api::file_stem(&passport.ref_code.to_string()),
+            lang.t("evidence")
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         body,
         "<h1>{} {}</h1><p>{}</p><p><a href=\"/ui/fonds/{}?lang={}\">{}: {}</a> · \
-         <a href=\"/api/v1/records/{}/pdf\">{}</a></p>",
+         <a href=\"/api/v1/records/{id}/pdf\">{}</a>{evidence} · \
+         <a href=\"/iiif/3/{id}/manifest\" type=\"application/ld+json\">{}</a></p>",
         lang.t("record"),
         escape(&passport.ref_code.to_string()),
         escape(passport.title.as_deref().unwrap_or("")),
@@ -1217,8 +1285,8 @@ pub(crate) async fn record(
         lang.code(),
         lang.t("passport"),
         escape(&fond),
-        manifest.record_id,
         lang.t("pdf"),
+        lang.t("iiif_manifest"),
     );
     body.push_str(&version_line(lang, &shown));
     if !manifest.fields.is_empty() {
@@ -1229,6 +1297,28 @@ pub(crate) async fn record(
             fields_table(lang, manifest, &caller)
         );
     }
+    // Thumbnails of the sheets, each a link to its viewer below.
+    if manifest.pages.len() > 1 {
+        let _ = write!(
+            body,
+            "<nav class=\"thumbs\" aria-label=\"{}\">",
+            lang.t("sheets")
+        );
+        for page in &manifest.pages {
+            let _ = write!(
+                body,
+                "<a href=\"#sheet-{sheet}\"><img src=\"/iiif/3/{id}/{sheet}/full/!200,200/0/default.jpg\" \
+                 alt=\"{label} {sheet}\" loading=\"lazy\"></a>",
+                sheet = page.sheet,
+                label = lang.t("sheet"),
+            );
+        }
+        body.push_str("</nav>");
+    }
+    let _ = write!(
+        body,
+        "<div class=\"sheets\" data-search=\"/iiif/3/{id}/search\">"
+    );
     for (page, text) in manifest.pages.iter().zip(&texts) {
         let text = match &page.unread {
             Some(why) => format!(
@@ -1243,18 +1333,47 @@ pub(crate) async fn record(
                 None => format!("<pre>{}</pre>", escape(text)),
             },
         };
+        // The scan in a deep-zoom viewer (the plain image until the viewer opens, and
+        // without scripts), its buttons, and the sheet's downloads.
         let _ = write!(
             body,
-            "<section class=\"sheet\" id=\"sheet-{sheet}\"><img src=\"/api/v1/records/{id}/pages/{sheet}/image\" \
-             alt=\"{scan} {sheet}, {code}\" loading=\"lazy\"><div><h2>{label} {sheet}</h2>{text}</div></section>",
+            "<section class=\"sheet\" id=\"sheet-{sheet}\"><div class=\"scan\">\
+             <div class=\"viewer\" data-sheet=\"{sheet}\" data-info=\"/iiif/3/{id}/{sheet}/info.json\" \
+             role=\"img\" aria-label=\"{scan} {sheet}, {code}\"><img src=\"/api/v1/records/{id}/pages/{sheet}/image\" \
+             alt=\"{scan} {sheet}, {code}\" loading=\"lazy\"></div>\
+             <div class=\"zoom\"><button type=\"button\" id=\"zoom-in-{sheet}\" aria-label=\"{zoom_in}\">+</button>\
+             <button type=\"button\" id=\"zoom-out-{sheet}\" aria-label=\"{zoom_out}\">−</button>\
+             <button type=\"button\" id=\"home-{sheet}\">{whole}</button>\
+             <button type=\"button\" id=\"full-{sheet}\">{full}</button>\
+             <span class=\"found\" id=\"hits-{sheet}\" data-label=\"{found}\" role=\"status\" hidden></span></div>\
+             <p class=\"downloads\"><a href=\"/api/v1/records/{id}/pages/{sheet}/image\">{master}</a> · \
+             <a href=\"/api/v1/records/{id}/pages/{sheet}/text\">{plain}</a> · \
+             <a href=\"/api/v1/records/{id}/pages/{sheet}/alto\">ALTO</a></p></div>\
+             <div><h2>{label} {sheet}</h2>{text}</div></section>",
             sheet = page.sheet,
-            id = manifest.record_id,
             label = lang.t("sheet"),
             scan = lang.t("scan_of_sheet"),
             code = escape(&passport.ref_code.to_string()),
+            zoom_in = lang.t("zoom_in"),
+            zoom_out = lang.t("zoom_out"),
+            whole = lang.t("whole_sheet"),
+            full = lang.t("full_screen"),
+            found = lang.t("found_on_sheet"),
+            master = lang.t("master"),
+            plain = lang.t("text"),
         );
     }
-    Ok(page(lang, &passport.ref_code.to_string(), &body).into_response())
+    body.push_str("</div>");
+    let _ = write!(
+        body,
+        "<script src=\"/ui/assets/{OPENSEADRAGON}\"></script><script src=\"/ui/assets/viewer.js\"></script>"
+    );
+    let kept = if params.q.trim().is_empty() {
+        String::new()
+    } else {
+        format!("&q={}", encode(params.q.trim()))
+    };
+    Ok(page_keeping(lang, &passport.ref_code.to_string(), &body, &kept).into_response())
 }
 
 pub(crate) async fn fond(

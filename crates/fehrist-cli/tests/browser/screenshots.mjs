@@ -1,15 +1,16 @@
 // Screenshots of every web page, as a person sees them, in each interface language at
 // a desktop and a phone width, for a person to open and read after changing a page.
 //
-//   node screenshots.mjs BASE_URL TOKEN RECORD_ID FOND OUT_DIR
+//   node screenshots.mjs BASE_URL TOKEN RECORD_ID FOND OUT_DIR [WORD]
 //
-// FOND is `ARCHIVE/F-n`; OUT_DIR receives PAGE-LANG-WIDTH.png.
+// FOND is `ARCHIVE/F-n`; OUT_DIR receives PAGE-LANG-WIDTH.png; WORD, when given, is the
+// record page's query (its hits drawn on the sheet).
 import { chromium } from 'playwright-core';
 
-const [base, token, record, fond, out] = process.argv.slice(2);
+const [base, token, record, fond, out, word] = process.argv.slice(2);
 const pages = {
   search: '/ui/search?q=',
-  record: `/ui/records/${record}`,
+  record: `/ui/records/${record}${word ? `?q=${encodeURIComponent(word)}` : ''}`,
   fonds: '/ui/fonds',
   fond: `/ui/fonds/${fond}`,
   quarantine: '/ui/quarantine',

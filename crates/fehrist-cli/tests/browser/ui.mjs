@@ -1,6 +1,6 @@
 // The registry's web pages as a person uses them, in Debian's headless Chromium:
-// sign in, search, open a hit and see its page image load, switch the interface
-// language, and verify an uploaded scan.
+// sign in, search, open a hit and zoom into its sheet with the word found drawn on it,
+// switch the interface language, and verify an uploaded scan.
 //
 //   node ui.mjs BASE_URL TOKEN SCAN_FILE WORD
 import { chromium } from 'playwright-core';
@@ -8,6 +8,13 @@ import { chromium } from 'playwright-core';
 const [base, token, scan, word] = process.argv.slice(2);
 const check = (condition, what) => {
   if (!condition) throw new Error(`not as expected: ${what}`);
+};
+
+// Waits up to 15 s for `condition` (of what the page has fetched) to hold.
+const until = async (condition) => {
+  for (const deadline = Date.now() + 15000; !condition() && Date.now() < deadline;) {
+    await new Promise((done) => setTimeout(done, 200));
+  }
 };
 
 const browser = await chromium.launch({
@@ -32,17 +39,35 @@ try {
   check(await page.locator('li.hit mark').count() >= 1, 'a highlighted word in a snippet');
   check(await page.locator('ul.facet[data-facet=fond] li').count() >= 1, 'fond facet');
 
-  await page.locator('li.hit a').first().click();
-  const image = page.locator('section.sheet img').first();
-  await image.scrollIntoViewIfNeeded();
-  await page.waitForFunction(
-    () => { const img = document.querySelector('section.sheet img'); return img && img.complete && img.naturalWidth > 0; },
-    null,
-    { timeout: 15000 },
-  );
-  const width = await image.evaluate((img) => img.naturalWidth);
-  check(width > 1000, `page image width ${width}`);
+  // The hit opens its record with the query: the sheet in the deep-zoom viewer (tiles
+  // through the IIIF Image API), the word found drawn on the scan.
+  const tiles = [];
+  page.on('response', (answer) => {
+    if (/\/iiif\/3\/[0-9a-f]+\/\d+\/[^/]+\/[^/]+\/0\/default\.jpg$/.test(answer.url())
+      && answer.status() === 200) tiles.push(answer.url());
+  });
+  await page.locator('li.hit a.title').first().click();
+  check(new URL(page.url()).searchParams.get('q') === word, `the record page keeps the query: ${page.url()}`);
+  await page.waitForSelector('.viewer .openseadragon-canvas', { timeout: 15000 });
+  await page.waitForSelector('.viewer .hit-box', { state: 'attached', timeout: 15000 });
+  const marked = await page.locator('.viewer .hit-box').count();
+  check(marked >= 1, `hits drawn on the scan: ${marked}`);
+  check(await page.locator('.found:not([hidden])').count() >= 1, 'the sheet says how many were found');
+  const width = await page.evaluate(() =>
+    fetch(document.querySelector('.viewer').dataset.info).then((r) => r.json()).then((info) => info.width));
+  check(width > 1000, `sheet width ${width}`);
+  await until(() => tiles.length >= 1);
+  const before = tiles.length;
+  check(before >= 1, 'tiles loaded');
+  // Zooming in asks for tiles of a region of the sheet, not the whole.
+  const sheet = await page.locator('.viewer').first().getAttribute('data-sheet');
+  for (let i = 0; i < 4; i++) await page.click(`#zoom-in-${sheet}`);
+  const zoomed = () => tiles.slice(before).filter((url) => !/\/full\//.test(url));
+  await until(() => zoomed().length >= 1);
+  const regions = zoomed();
+  check(regions.length >= 1, `zoomed tiles: ${tiles.slice(before).join(' ')}`);
   check((await page.locator('section.sheet pre').first().innerText()).length > 50, 'page text beside it');
+  const recordUrl = page.url();
   const version = await page.locator('p.version').innerText();
   check(/^Version \d+ of \d+ \(current\)/.test(version), `version line: ${version}`);
 
@@ -58,7 +83,15 @@ try {
   await page.waitForFunction(() => document.getElementById('result').textContent.length > 0);
   const said = await page.locator('#result').innerText();
   check(said.startsWith('Unchanged'), `verify says: ${said}`);
-  console.log(`browser: ${hits} hit(s), image ${width}px wide, verify said "${said}"`);
+
+  // On a phone the record page is no wider than the screen.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.context().addCookies(await page.context().cookies());
+  await phone.goto(recordUrl);
+  await phone.waitForSelector('.viewer .openseadragon-canvas', { timeout: 15000 });
+  const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 390, `record page at 390 px is ${wide} px wide`);
+  console.log(`browser: ${hits} hit(s), ${marked} drawn on a ${width}px sheet, ${tiles.length} tiles, verify said "${said}"`);
 } finally {
   await browser.close();
 }

@@ -118,6 +118,35 @@ fn manifests_and_content_search_follow_the_callers_clearance() {
     );
     assert_eq!(String::from_utf8_lossy(&load.stdout).trim(), "1");
 
+    // The API's record and the record page both lead to it.
+    let (status, _, body) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/records/{id}"),
+        Some(&secret),
+        b"",
+    );
+    assert_eq!(status, 200);
+    let record: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        record["iiif_manifest"],
+        format!("http://{addr}/iiif/3/{id}/manifest")
+    );
+    let (status, _, page) = http(
+        &addr,
+        "GET",
+        &format!("/ui/records/{id}"),
+        Some(&secret),
+        b"",
+    );
+    assert_eq!(status, 200);
+    let page = String::from_utf8_lossy(&page);
+    assert!(
+        page.contains(&format!("href=\"/iiif/3/{id}/manifest\""))
+            && page.contains(&format!("data-info=\"/iiif/3/{id}/1/info.json\"")),
+        "{page}"
+    );
+
     // A word of the sheet, found on its box.
     let text = check(&var.run(&["show", &id, "--text"]), 0);
     let word = text
@@ -150,6 +179,7 @@ fn manifests_and_content_search_follow_the_callers_clearance() {
     let missing = "0123456789abcdef0123456789abcdef";
     for path in [
         "manifest",
+        "1",
         "search?q=a",
         "1/info.json",
         "1/full/max/0/default.jpg",
