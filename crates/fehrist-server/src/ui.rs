@@ -471,7 +471,8 @@ aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{
 .zoom{display:flex;flex-wrap:wrap;gap:.4em;margin:.4em 0}.zoom button{min-width:2.4em;min-height:2.2em}.hit-box{outline:3px solid #d62d20;background:rgba(255,226,122,.35)}\
 nav.thumbs{display:flex;flex-wrap:wrap;gap:.5em;margin:1em 0}nav.thumbs img{height:100px;border:1px solid #aaa}li.hit{display:flex;gap:.8em;align-items:flex-start}li.hit img.thumb{width:72px;max-height:100px;object-fit:contain;border:1px solid #ccc;flex:none}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
-.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}@media (max-width:40em){.layout{flex-direction:column-reverse;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
+.ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}details.facets summary{cursor:pointer}details.facets summary h2{display:inline;font-size:1.3em}ol.hits{padding-left:0;list-style:none}\
+@media (max-width:40em){.layout{flex-direction:column;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
 
 fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
     page_keeping(lang, title, body, "")
@@ -1001,9 +1002,11 @@ pub(crate) async fn search(
             chips.concat()
         );
     }
-    body.push_str("<div class=\"layout\"><aside><h2>");
+    // The filters fold away on a phone, above the hits, and stay open on a desktop
+    // beside them.
+    body.push_str("<div class=\"layout\"><aside><details class=\"facets\" open><summary><h2>");
     body.push_str(lang.t("filters"));
-    body.push_str("</h2>");
+    body.push_str("</h2></summary>");
     let facet_names = [
         ("document_type", "type"),
         ("court", "court"),
@@ -1032,7 +1035,10 @@ pub(crate) async fn search(
         }
         body.push_str("</ul>");
     }
-    body.push_str("</aside><section>");
+    body.push_str(
+        "</details></aside><script>if(matchMedia('(max-width:40em)').matches)\
+         document.querySelector('details.facets').open=false</script><section>",
+    );
     if found.hits.is_empty() {
         let _ = write!(body, "<p class=\"nothing\">{}</p>", lang.t("nothing"));
     } else {

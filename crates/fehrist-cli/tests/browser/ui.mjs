@@ -91,6 +91,11 @@ try {
   await phone.waitForSelector('.viewer .openseadragon-canvas', { timeout: 15000 });
   const wide = await phone.evaluate(() => document.documentElement.scrollWidth);
   check(wide <= 390, `record page at 390 px is ${wide} px wide`);
+  // and the search's filters fold away above the hits.
+  await phone.goto(`${base}/ui/search?lang=en&q=${encodeURIComponent(word)}`);
+  check(!(await phone.locator('details.facets').evaluate((d) => d.open)), 'filters folded on a phone');
+  const searchWide = await phone.evaluate(() => document.documentElement.scrollWidth);
+  check(searchWide <= 390, `search page at 390 px is ${searchWide} px wide`);
   console.log(`browser: ${hits} hit(s), ${marked} drawn on a ${width}px sheet, ${tiles.length} tiles, verify said "${said}"`);
 } finally {
   await browser.close();
