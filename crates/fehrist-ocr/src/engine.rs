@@ -275,6 +275,22 @@ fn new_api(datapath: &std::path::Path, languages: &str) -> Result<TesseractAPI, 
     Ok(api)
 }
 
+/// Models that load other models with them (`uzb_cyrl`'s `tessedit_load_sublangs uzb`).
+/// Tesseract 5.3 adds those to the list of languages it is walking and then loses the
+/// language after them: `tgk+rus+uzb_cyrl+eng` loads no English (it asks for a file of
+/// garbage instead, and reads an English page as Cyrillic), `tgk+rus+eng+uzb_cyrl`
+/// loads all four.
+const LOADS_OTHERS: &[&str] = &["uzb_cyrl"];
+
+/// A record's languages as one model is asked for: those that load others last.
+fn combined(languages: &str) -> String {
+    let (last, first): (Vec<&str>, Vec<&str>) = languages
+        .split('+')
+        .filter(|l| !l.is_empty())
+        .partition(|l| LOADS_OTHERS.contains(l));
+    [first, last].concat().join("+")
+}
+
 /// Mean word confidence below which a reading is doubted: the page may be sideways or
 /// upside down, or need the other binarization. Upright pages, clean or degraded,
 /// read above it here; a page read upside down stays far below.
@@ -734,7 +750,7 @@ impl TesseractReader {
             return Ok(&self.first);
         }
         if self.all.is_none() {
-            self.all = Some(new_api(&self.datapath, &self.languages)?);
+            self.all = Some(new_api(&self.datapath, &combined(&self.languages))?);
         }
         Ok(self.all.as_ref().expect("loaded above"))
     }
@@ -912,6 +928,21 @@ pub fn main_language(words: &[Word]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_combined_model_loads_every_language_of_the_record() {
+        assert_eq!(combined("tgk+rus+uzb_cyrl+eng"), "tgk+rus+eng+uzb_cyrl");
+        assert_eq!(combined("uzb_cyrl+rus"), "rus+uzb_cyrl");
+        assert_eq!(combined("rus+eng"), "rus+eng");
+        let api = new_api(std::path::Path::new(""), &combined("tgk+rus+uzb_cyrl+eng")).unwrap();
+        let loaded = api.get_loaded_languages().unwrap();
+        for language in ["tgk", "rus", "uzb_cyrl", "eng"] {
+            assert!(
+                loaded.iter().any(|l| l == language),
+                "{language} not in {loaded:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_text_tells_its_language_by_its_own_letters() {
