@@ -5,7 +5,7 @@ use std::io::Cursor;
 use fehrist_pdf::{PageImage, RenderedPage, ScannedPdf};
 use image::{GrayImage, ImageDecoder as _, ImageReader};
 use tiff::decoder::{Decoder as TiffDecoder, DecodingResult};
-use tiff::tags::{PhotometricInterpretation, Tag};
+use tiff::tags::Tag;
 
 use crate::OcrError;
 
@@ -389,10 +389,6 @@ fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
         height,
         u64::from(color.num_samples()) * u64::from(color.bit_depth()).div_ceil(8),
     )?;
-    let white_is_zero = decoder
-        .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
-        .map_err(tiff_error)?
-        == Some(PhotometricInterpretation::WhiteIsZero.to_u16());
     let mut limits = tiff::decoder::Limits::default();
     limits.decoding_buffer_size = MAX_PIXEL_BYTES as usize;
     let mut decoder = decoder.with_limits(limits);
@@ -427,9 +423,6 @@ fn decode_tiff_page(bytes: &[u8], page: u32) -> Result<GrayImage, OcrError> {
             });
         }
     };
-    if white_is_zero {
-        gray.iter_mut().for_each(|v| *v = 255 - *v);
-    }
     if gray.len() < pixels {
         return Err(OcrError::Truncated);
     }
@@ -639,6 +632,44 @@ mod tests {
                 Err(OcrError::NoSuchPage { page: 2, pages: 1 })
             ));
         }
+    }
+
+    /// A bilevel, uncompressed TIFF of 8 × 2 pixels whose photometric interpretation is
+    /// WhiteIsZero (as fax and many scanners write): `rows` as packed bits, 1 = black.
+    fn white_is_zero_tiff(rows: [u8; 2]) -> Vec<u8> {
+        let entries: [(u16, u16, u32); 9] = [
+            (256, 3, 8),   // ImageWidth
+            (257, 3, 2),   // ImageLength
+            (258, 3, 1),   // BitsPerSample
+            (259, 3, 1),   // Compression: none
+            (262, 3, 0),   // PhotometricInterpretation: WhiteIsZero
+            (273, 4, 122), // StripOffsets: after the header and this directory
+            (277, 3, 1),   // SamplesPerPixel
+            (278, 3, 2),   // RowsPerStrip
+            (279, 4, 2),   // StripByteCounts
+        ];
+        let mut bytes = b"II*\0".to_vec();
+        bytes.extend(8u32.to_le_bytes());
+        bytes.extend((entries.len() as u16).to_le_bytes());
+        for (tag, kind, value) in entries {
+            bytes.extend(tag.to_le_bytes());
+            bytes.extend(kind.to_le_bytes());
+            bytes.extend(1u32.to_le_bytes());
+            bytes.extend(value.to_le_bytes());
+        }
+        bytes.extend(0u32.to_le_bytes());
+        assert_eq!(bytes.len(), 122);
+        bytes.extend(rows);
+        bytes
+    }
+
+    #[test]
+    fn a_white_is_zero_tiff_decodes_black_text_on_white_paper() {
+        // Its first row all paper, its second all ink: decoded inverted, the page is read
+        // as white letters on black and comes out as nonsense.
+        let page = decode_page(&white_is_zero_tiff([0x00, 0xFF]), 1).unwrap();
+        assert!(page.rows().next().unwrap().all(|p| p.0 == [255]));
+        assert!(page.rows().nth(1).unwrap().all(|p| p.0 == [0]));
     }
 
     #[test]
