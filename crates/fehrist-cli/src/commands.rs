@@ -51,7 +51,7 @@ pub struct IngestArgs {
     #[arg(long)]
     workers: Option<usize>,
     /// Pages held in memory at once, from reading a file's scans to registering it
-    /// (default: four per worker). A file with more pages is worked on alone.
+    /// (default: eight per worker). A file with more pages is worked on alone.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pages_in_flight: Option<u32>,
 }

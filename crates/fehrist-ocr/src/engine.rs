@@ -392,9 +392,13 @@ impl PageReader for TesseractReader {
             ..plain
         };
         let first_input = cleaned.as_ref().unwrap_or(page);
+        // A strip of a line or two (a line crop).
+        let strip = page.width() >= 4 * page.height();
         let mut best = if adaptive {
             let sauvola = self.pass(model, first_input, 0, Binarization::Sauvola, &first)?;
-            if poor(&sauvola) {
+            // A line crop is read again whenever it is unsure: its second reading
+            // costs a line, not a page.
+            if poor(&sauvola) || (strip && unsure(&sauvola)) {
                 let otsu = self.pass(model, page, 0, Binarization::Otsu, &plain)?;
                 if better(&sauvola, &otsu, CLEAR_WIN) {
                     sauvola
@@ -414,9 +418,7 @@ impl PageReader for TesseractReader {
             (page, plain)
         };
         let mut upright = None;
-        // A strip of a line or two (a line crop) gives orientation detection too little
-        // to judge by.
-        let strip = page.width() >= 4 * page.height();
+        // A strip gives orientation detection too little to judge by.
         if doubtful(&best) && !strip {
             // A poor reading: the page may be sideways or upside down.
             let rotation = self.rotation(page, plain.dpi)?;

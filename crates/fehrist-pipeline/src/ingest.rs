@@ -581,10 +581,16 @@ impl Concurrency {
         let workers = workers.max(1);
         Concurrency {
             workers,
-            pages_in_flight: u32::try_from(workers * 4).unwrap_or(u32::MAX),
+            pages_in_flight: u32::try_from(workers * PAGES_PER_WORKER).unwrap_or(u32::MAX),
         }
     }
 }
+
+/// Pages in flight per worker by default. Records are registered in batch order, so a
+/// long page holds back the records after it: with four per worker, a batch of real
+/// pages and line crops kept the second worker idle a fifth of the time (26.2 s against
+/// 21.3 s with eight, at the same peak memory).
+const PAGES_PER_WORKER: usize = 8;
 
 /// Ingests discovered records on `concurrency.workers` OCR threads, registering each
 /// with the station key. Records already registered are recognized from their masters'
