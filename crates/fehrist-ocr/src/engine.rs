@@ -368,12 +368,12 @@ impl PageReader for TesseractReader {
         // the page in the language that band is in: each page read once with its own
         // model, not with the first language and then again.
         let several = self.languages.contains('+');
-        let sampled = if several {
+        let mut sampled = if several {
             self.sample_language(page, &plain)?
         } else {
             None
         };
-        let (model, language) = match sampled {
+        let (mut model, mut language) = match sampled {
             Some(index) => (Model::Other(index), self.other_language(index)),
             None => (Model::Primary, self.first_language.clone()),
         };
@@ -424,11 +424,27 @@ impl PageReader for TesseractReader {
             let rotation = self.rotation(page, plain.dpi)?;
             if rotation != 0 {
                 let turned = turn_upright(base, rotation);
-                let read =
-                    self.pass(model, &turned, rotation, best.binarization, &base_prepared)?;
+                // A page lying sideways or upside down told its language nothing; upright
+                // it does, and is read once in its own.
+                let upright_language = match sampled {
+                    None if several => self.sample_language(&turned, &base_prepared)?,
+                    _ => None,
+                };
+                let turned_model = upright_language.map_or(model, Model::Other);
+                let read = self.pass(
+                    turned_model,
+                    &turned,
+                    rotation,
+                    best.binarization,
+                    &base_prepared,
+                )?;
                 if confident_text(&read) > confident_text(&best) {
                     best = read;
                     upright = Some((turned, rotation));
+                    if let Some(index) = upright_language {
+                        (model, language) = (turned_model, self.other_language(index));
+                        sampled = Some(index);
+                    }
                 }
             }
         }
