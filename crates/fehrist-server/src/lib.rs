@@ -232,6 +232,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
     fehrist_seal::sha256(bytes).to_string()
 }
 
+/// Routes a caller without a token may use, with the `open` clearance: verifying a
+/// file and its page.
+fn open_to_anyone(route: Option<&str>) -> bool {
+    matches!(route, Some("/api/v1/verify" | "/ui/verify"))
+}
+
 /// Checks the bearer token, runs the request, and writes its audit event.
 async fn authorize_and_audit(
     State(state): State<AppState>,
@@ -290,6 +296,17 @@ async fn authorize_and_audit(
                 .headers_mut()
                 .insert(header::RETRY_AFTER, window.into());
             response
+        }
+        // Checking a document needs no token: a citizen or a notary holds no account.
+        None if open_to_anyone(route.as_deref()) => {
+            request
+                .extensions_mut()
+                .insert(Caller::anonymous(&format!("http@{client}")));
+            let response = next.run(request).await;
+            match page_lang {
+                Some(lang) => ui::problem_as_page(lang, response).await,
+                None => response,
+            }
         }
         None if request.uri().path().starts_with("/ui/") => ui::sign_in_page(
             ui::Lang::of_request(request.uri(), request.headers()),

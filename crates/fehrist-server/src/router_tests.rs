@@ -265,6 +265,25 @@ async fn every_answer_matches_the_api_description_and_is_audited() {
     let verified = verified.as_component("FileVerification");
     assert_eq!(verified["unchanged"], true);
     assert_eq!(verified["records"][0]["version"], 1);
+    // Without a token too, and its page: an open record is named, with its sheet.
+    let scan = served.scan.clone();
+    let anyone = served.ask("POST", "/api/v1/verify", None, scan).await;
+    assert_eq!(anyone.status, StatusCode::OK);
+    let anyone = anyone.as_component("FileVerification");
+    assert_eq!(anyone["records"][0]["sheets"], serde_json::json!([1]));
+    assert!(anyone.get("withheld").is_none());
+    let page = served
+        .ask("GET", "/ui/verify?lang=ru", None, Vec::new())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = String::from_utf8(page.bytes.to_vec()).unwrap();
+    assert!(page.contains("<input type=\"file\""), "{page}");
+    assert!(page.contains("Проверка документа"), "{page}");
+    assert!(
+        page.contains("href=\"/ui/login?lang=ru\">Войти</a>"),
+        "{page}"
+    );
+    assert!(!page.contains("/ui/logout"), "{page}");
 
     // A reader is not an auditor: no evidence bundle.
     let evidence = format!("/api/v1/records/{}/evidence", served.record);

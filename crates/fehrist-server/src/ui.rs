@@ -209,6 +209,9 @@ impl Lang {
                 "Этого файла нет в реестре",
                 "This file is not registered",
             ),
+            "verify_sheets" => ("варақҳо", "листы", "sheets"),
+            "verify_signed" => ("имзо:", "подпись:", "signed by"),
+            "verify_leaf" => ("сабти журнал №", "запись журнала №", "log entry"),
             "changed" => (
                 "Сабт тағйир ёфтааст",
                 "Запись изменена",
@@ -464,7 +467,7 @@ fn encode(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',sans-serif;margin:0;color:#1d1d1d}\
 header{background:#1f4e79;color:#fff;padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center;flex-wrap:wrap}\
-header a{color:#fff}details.more{margin:.5em 0}details.more .fields{display:flex;flex-wrap:wrap;gap:.6em 1.2em;margin-top:.5em}ul.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5em}ul.chips li{background:#e8eef5;border-radius:1em;padding:.15em .7em}ul.chips a{text-decoration:none;font-weight:bold}nav.crumbs{margin:.2em 0 .8em}form.sign-out{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
+header a{color:#fff}details.more{margin:.5em 0}details.more .fields{display:flex;flex-wrap:wrap;gap:.6em 1.2em;margin-top:.5em}ul.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5em}ul.chips li{background:#e8eef5;border-radius:1em;padding:.15em .7em}ul.chips a{text-decoration:none;font-weight:bold}nav.crumbs{margin:.2em 0 .8em}form.sign-out,a.sign-in{margin-left:auto}main{padding:1em 1.2em;max-width:80em}form.search input[type=search]{width:28em;max-width:80vw;font-size:1.05em;padding:.3em}\
 .layout{display:flex;gap:2em;align-items:flex-start}aside{min-width:14em}aside h3{font-size:.95em;margin:.8em 0 .2em}\
 aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{font-weight:bold}li.hit .meta{color:#555;font-size:.9em}mark{background:#ffe27a}\
 .sheet{display:flex;gap:1.5em;margin:1.5em 0;align-items:flex-start}.sheet .scan{width:50%;max-width:44em;flex:none}.viewer{height:70vh;min-height:20em;border:1px solid #aaa;background:#f4f4f4}.viewer img{width:100%}\
@@ -1564,29 +1567,48 @@ pub(crate) async fn fonds(
 
 /// The upload page: the browser sends the chosen file to `POST /api/v1/verify` and
 /// says what came back.
-pub(crate) async fn verify(Query(params): Query<LangParam>, headers: HeaderMap) -> Response {
+pub(crate) async fn verify(
+    Extension(caller): Extension<Caller>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
     let body = format!(
         "<h1>{title}</h1><p>{help}</p><input type=\"file\" id=\"file\" aria-label=\"{title}\">\
          <p id=\"result\" role=\"status\"></p><script>\n\
-         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}}};\n\
+         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, signed: {signed:?}, leaf: {leaf:?}}};\n\
          document.getElementById('file').addEventListener('change', async (event) => {{\n\
            const file = event.target.files[0]; if (!file) return;\n\
            const result = document.getElementById('result');\n\
            const answer = await fetch('/api/v1/verify', {{method: 'POST', body: file, credentials: 'same-origin'}});\n\
            const found = await answer.json();\n\
            if (!answer.ok) {{ result.className = 'bad'; result.textContent = found.detail; return; }}\n\
-           const names = found.records.map(r => r.ref_code).join(', ');\n\
+           const names = found.records.map(r => r.ref_code + ', ' + say.sheets + ' ' + r.sheets.join(', ')\n\
+             + (r.key_name ? ', ' + say.signed + ' ' + r.key_name : '')\n\
+             + (r.log ? ', ' + say.leaf + ' ' + r.log.leaf_index : '')).join('; ');\n\
+           const said = names ? ': ' + names : '';\n\
            if (!found.registered) {{ result.className = 'bad'; result.textContent = say.missing; }}\n\
-           else if (found.unchanged) {{ result.className = 'ok'; result.textContent = say.unchanged + ': ' + names; }}\n\
-           else {{ result.className = 'bad'; result.textContent = say.changed + ': ' + names; }}\n\
+           else if (found.unchanged) {{ result.className = 'ok'; result.textContent = say.unchanged + said; }}\n\
+           else {{ result.className = 'bad'; result.textContent = say.changed + said; }}\n\
          }});\n</script>",
         title = lang.t("verify"),
         help = lang.t("verify_help"),
         unchanged = lang.t("unchanged"),
         missing = lang.t("not_registered"),
         changed = lang.t("changed"),
+        sheets = lang.t("verify_sheets"),
+        signed = lang.t("verify_signed"),
+        leaf = lang.t("verify_leaf"),
     );
+    if caller.is_anonymous() {
+        // Anyone may check a document; the rest of the registry asks them to sign in.
+        let sign_in = format!(
+            "<a class=\"sign-in\" href=\"/ui/login?lang={}\">{}</a>",
+            lang.code(),
+            lang.t("sign_in")
+        );
+        return framed(lang, lang.t("verify"), &body, &sign_in, "").into_response();
+    }
     page(lang, lang.t("verify"), &body).into_response()
 }
 

@@ -17,6 +17,9 @@ pub struct Caller {
     pub client: String,
 }
 
+/// The actor of a caller without a token (a token's id is hex, never this).
+const ANONYMOUS: &str = "anonymous";
+
 impl Caller {
     /// A person at this machine, holding its keys: the store is theirs to read whole.
     pub fn local(actor: &str, agency: &str, role: Role, host: &str) -> Self {
@@ -29,6 +32,17 @@ impl Caller {
         }
     }
 
+    /// Anyone, without a token: the `open` clearance, a reader's use cases.
+    pub fn anonymous(client: &str) -> Self {
+        Caller {
+            actor: ANONYMOUS.to_owned(),
+            agency: "-".to_owned(),
+            role: Role::Reader,
+            clearance: AccessLevel::Open,
+            client: client.to_owned(),
+        }
+    }
+
     /// The caller an API token names.
     pub fn of_token(token: &ApiToken, client: &str) -> Self {
         Caller {
@@ -38,6 +52,11 @@ impl Caller {
             clearance: token.clearance,
             client: client.to_owned(),
         }
+    }
+
+    /// Whether the caller showed no token.
+    pub fn is_anonymous(&self) -> bool {
+        self.actor == ANONYMOUS
     }
 
     pub fn may_see(&self, access: AccessLevel) -> bool {

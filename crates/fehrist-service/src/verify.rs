@@ -20,6 +20,8 @@ pub async fn verify_file(
     // Every version holding the file, grouped by file (reference code).
     let mut files: Vec<(fehrist_model::RefCode, Vec<Holding>)> = Vec::new();
     let mut unreadable = Vec::new();
+    // Versions above the caller's clearance, and whether each passed every check.
+    let mut withheld: Vec<bool> = Vec::new();
     for (record, sheets) in check.matches {
         let access = match registry.load(&record.id).await {
             Ok(stored) => stored.manifest.access,
@@ -31,6 +33,7 @@ pub async fn verify_file(
             Err(e) => return Err(e.into()),
         };
         if !caller.may_see(access) {
+            withheld.push(record.problems.is_empty());
             continue;
         }
         let Some(code) = record.ref_code.clone() else {
@@ -86,13 +89,15 @@ pub async fn verify_file(
         let id = check.id.clone();
         records.push(file_match(&check, sheets, 1, 1, id, problems));
     }
-    let registered = !records.is_empty();
-    let unchanged = registered && records.iter().all(|r| r.unchanged);
+    let registered = !records.is_empty() || !withheld.is_empty();
+    let unchanged =
+        registered && records.iter().all(|r| r.unchanged) && withheld.iter().all(|&ok| ok);
     Ok(FileVerification {
         sha256: check.digest,
         registered,
         unchanged,
         records,
+        withheld: withheld.len(),
     })
 }
 

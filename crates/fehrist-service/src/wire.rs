@@ -73,6 +73,14 @@ pub struct FileVerification {
     pub unchanged: bool,
     /// One entry per registered file (reference code) holding it.
     pub records: Vec<FileMatch>,
+    /// Records holding it above the caller's clearance: counted in `registered` and
+    /// `unchanged`, and nothing more said of them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub withheld: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A registered file holding the looked-up scan.

@@ -255,6 +255,28 @@ fn below_restricted_no_endpoint_answers_a_debtors_name() {
     );
     let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(answer["total"], 1);
+
+    // Anyone checks a document without a token; of a record above open they learn only
+    // that it is registered and unchanged.
+    let master = std::fs::read(fixtures().join("writs/F-50/O-1/D-1/0001.png")).unwrap();
+    let (status, _, body) = http(&addr, "POST", "/api/v1/verify", None, &master);
+    let said = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "{said}");
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["registered"], true, "{said}");
+    assert_eq!(answer["unchanged"], true, "{said}");
+    assert_eq!(answer["records"], serde_json::json!([]), "{said}");
+    assert_eq!(answer["withheld"], 1, "{said}");
+    assert!(!said.contains("F-50"), "{said}");
+    assert!(found_in(&stems, &said).is_empty(), "{said}");
+    let mut altered = master.clone();
+    altered.push(0);
+    let (_, _, body) = http(&addr, "POST", "/api/v1/verify", None, &altered);
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(answer["registered"], false);
+    // Nothing else opens without one.
+    let (status, _, _) = http(&addr, "GET", "/api/v1/fonds", None, b"");
+    assert_eq!(status, 401);
     server.kill().unwrap();
     server.wait().unwrap();
 }
