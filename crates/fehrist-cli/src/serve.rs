@@ -19,6 +19,11 @@ pub struct ServeArgs {
     /// event per client, with their count.
     #[arg(long, default_value_t = fehrist_server::AuditLimits::default().anonymous_per_window)]
     anonymous_per_window: u64,
+    /// Let callers without a token read what is open (search, browse, record pages,
+    /// IIIF), as a portal or any IIIF viewer does; without it only verifying a file
+    /// needs no token.
+    #[arg(long)]
+    public: bool,
 }
 
 impl ServeArgs {
@@ -58,6 +63,7 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
         listener,
         args.limits(),
         fehrist_server::ConnectionLimits::default(),
+        args.public,
         shutdown,
     )
     .await?;

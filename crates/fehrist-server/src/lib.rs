@@ -148,6 +148,8 @@ pub(crate) struct Shared {
     pub(crate) derivatives: fehrist_service::Derivatives,
     /// Tokens checked lately, by the bearer string.
     tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
+    /// Whether callers without a token read open records (`serve --public`).
+    public: bool,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -232,17 +234,37 @@ fn sha256_hex(bytes: &[u8]) -> String {
     fehrist_seal::sha256(bytes).to_string()
 }
 
-/// Routes a caller without a token may use, with the `open` clearance: verifying a
-/// file and its page.
-fn open_to_anyone(route: Option<&str>) -> bool {
-    matches!(route, Some("/api/v1/verify" | "/ui/verify"))
+/// Whether a caller without a token may use `route`, with the `open` clearance:
+/// verifying a file and its page always; on a public registry (`serve --public`) every
+/// reading (GET) too, so a portal or an IIIF viewer shows the open holdings.
+fn open_to_anyone(route: Option<&str>, method: &axum::http::Method, public: bool) -> bool {
+    match route {
+        Some("/api/v1/verify" | "/ui/verify") => true,
+        Some(_) => public && method == axum::http::Method::GET,
+        None => false,
+    }
+}
+
+/// Runs the request as `caller`; a browser's problem answer becomes a page.
+async fn answer(
+    mut request: Request,
+    next: Next,
+    caller: Caller,
+    page_lang: Option<ui::Lang>,
+) -> Response {
+    request.extensions_mut().insert(caller.clone());
+    let response = next.run(request).await;
+    match page_lang {
+        Some(lang) => ui::problem_as_page(lang, &caller, response).await,
+        None => response,
+    }
 }
 
 /// Checks the bearer token, runs the request, and writes its audit event.
 async fn authorize_and_audit(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
     // A path that no route matches is not named by itself: it is the target's.
@@ -276,14 +298,8 @@ async fn authorize_and_audit(
         .flatten();
     let mut response = match &token {
         Some(token) => {
-            request
-                .extensions_mut()
-                .insert(Caller::of_token(token, &format!("http@{client}")));
-            let response = next.run(request).await;
-            match page_lang {
-                Some(lang) => ui::problem_as_page(lang, response).await,
-                None => response,
-            }
+            let caller = Caller::of_token(token, &format!("http@{client}"));
+            answer(request, next, caller, page_lang).await
         }
         None if !state.tally.admit_anonymous(client.ip()) => {
             let window = state.tally.limits().window.as_secs().max(1);
@@ -297,16 +313,11 @@ async fn authorize_and_audit(
                 .insert(header::RETRY_AFTER, window.into());
             response
         }
-        // Checking a document needs no token: a citizen or a notary holds no account.
-        None if open_to_anyone(route.as_deref()) => {
-            request
-                .extensions_mut()
-                .insert(Caller::anonymous(&format!("http@{client}")));
-            let response = next.run(request).await;
-            match page_lang {
-                Some(lang) => ui::problem_as_page(lang, response).await,
-                None => response,
-            }
+        // Checking a document needs no token (a citizen or a notary holds no account),
+        // nor, on a public registry, reading what is open.
+        None if open_to_anyone(route.as_deref(), request.method(), state.public) => {
+            let caller = Caller::anonymous(&format!("http@{client}"));
+            answer(request, next, caller, page_lang).await
         }
         None if request.uri().path().starts_with("/ui/") => ui::sign_in_page(
             ui::Lang::of_request(request.uri(), request.headers()),
@@ -661,12 +672,13 @@ fn router(state: AppState, request_timeout: Duration) -> Router {
 
 /// Serves the registry on `listener` until `shutdown` completes, then writes the audit
 /// events still waiting, tallied ones included. The registry needs its log key (audit
-/// checkpoints are signed).
+/// checkpoints are signed). With `public`, callers without a token read open records.
 pub async fn serve(
     registry: Registry,
     listener: tokio::net::TcpListener,
     limits: AuditLimits,
     connections: ConnectionLimits,
+    public: bool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (audit, events) = mpsc::channel(limits.queue.max(1));
@@ -678,6 +690,7 @@ pub async fn serve(
         metrics: Metrics::default(),
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
+        public,
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
     // Each window's tally is queued when it ends; stopped between windows, never

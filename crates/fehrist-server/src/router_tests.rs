@@ -35,6 +35,11 @@ struct Served {
 /// One file ingested, reader, auditor and archivist tokens of clearance `open`, and the
 /// router over them.
 async fn served() -> Served {
+    served_to(false).await
+}
+
+/// The same, its open records read by anyone when `public` (`serve --public`).
+async fn served_to(public: bool) -> Served {
     let dir = tempfile::tempdir().unwrap();
     let fixture =
         FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/batch/F-12/O-3/D-45/0001.png");
@@ -119,6 +124,7 @@ async fn served() -> Served {
         metrics: Metrics::default(),
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
+        public,
     });
     Served {
         app: router(state, ConnectionLimits::default().request_timeout),
@@ -829,6 +835,7 @@ async fn slow_clients_are_cut_off() {
         listener,
         AuditLimits::default(),
         limits,
+        false,
         async {
             let _ = stopped.await;
         },
@@ -924,4 +931,54 @@ async fn while_the_audit_log_cannot_be_written_nothing_is_answered() {
         answered,
         "requests are answered once the audit log writes again"
     );
+}
+
+/// `serve --public`: anyone reads what is open, through the API, the pages and IIIF,
+/// and nothing more; without it the same requests ask for a token.
+#[tokio::test]
+async fn a_public_registry_is_read_without_a_token() {
+    let public = served_to(true).await;
+    let search = public
+        .ask("GET", "/api/v1/search?q=", None, Vec::new())
+        .await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert_eq!(search.as_component("SearchResults")["total"], 1);
+    let record = format!("/api/v1/records/{}", public.record);
+    let answer = public.ask("GET", &record, None, Vec::new()).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    answer.as_component("Record");
+    let manifest = format!("/iiif/3/{}/manifest", public.record);
+    assert_eq!(
+        public.ask("GET", &manifest, None, Vec::new()).await.status,
+        StatusCode::OK
+    );
+    // A reader's clearance and role: no evidence, no quarantine, nothing written.
+    let evidence = format!("/api/v1/records/{}/evidence", public.record);
+    let refused = public.ask("GET", &evidence, None, Vec::new()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let quarantine = public
+        .ask("GET", "/ui/quarantine?lang=en", None, Vec::new())
+        .await;
+    assert_eq!(quarantine.status, StatusCode::FORBIDDEN);
+    let page = public
+        .ask("GET", "/ui/search?lang=tg&q=", None, Vec::new())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = String::from_utf8(page.bytes.to_vec()).unwrap();
+    assert!(
+        page.contains("href=\"/ui/login?lang=tg\">Ворид шудан</a>"),
+        "{page}"
+    );
+    assert!(!page.contains("/ui/logout"), "{page}");
+
+    let private = served().await;
+    let search = private
+        .ask("GET", "/api/v1/search?q=", None, Vec::new())
+        .await;
+    assert_eq!(search.status, StatusCode::UNAUTHORIZED);
+    let page = private
+        .ask("GET", "/ui/search?lang=tg&q=", None, Vec::new())
+        .await;
+    let page = String::from_utf8(page.bytes.to_vec()).unwrap();
+    assert!(page.contains("name=\"token\""), "the sign-in page: {page}");
 }

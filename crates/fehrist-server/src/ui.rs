@@ -477,20 +477,29 @@ nav.thumbs{display:flex;flex-wrap:wrap;gap:.5em;margin:1em 0}nav.thumbs img{heig
 .ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}details.facets summary{cursor:pointer}details.facets summary h2{display:inline;font-size:1.3em}ol.hits{padding-left:0;list-style:none}\
 @media (max-width:40em){.layout{flex-direction:column;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
 
-fn page(lang: Lang, title: &str, body: &str) -> Html<String> {
-    page_keeping(lang, title, body, "")
+fn page(lang: Lang, title: &str, body: &str, caller: &Caller) -> Html<String> {
+    page_keeping(lang, title, body, "", caller)
 }
 
-/// A signed-in page whose language links keep `kept` (`&q=…&fond=…`, already escaped for
-/// a query string): switching the language does not lose the search.
-fn page_keeping(lang: Lang, title: &str, body: &str, kept: &str) -> Html<String> {
-    let sign_out = format!(
-        "<form class=\"sign-out\" method=\"post\" action=\"/ui/logout\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{}\"><button type=\"submit\">{}</button></form>",
-        lang.code(),
-        lang.t("sign_out")
-    );
-    framed(lang, title, body, &sign_out, kept)
+/// A page whose language links keep `kept` (`&q=…&fond=…`, already escaped for a query
+/// string): switching the language does not lose the search. A signed-in caller is
+/// offered sign-out, anyone else sign-in.
+fn page_keeping(lang: Lang, title: &str, body: &str, kept: &str, caller: &Caller) -> Html<String> {
+    let tail = if caller.is_anonymous() {
+        format!(
+            "<a class=\"sign-in\" href=\"/ui/login?lang={}\">{}</a>",
+            lang.code(),
+            lang.t("sign_in")
+        )
+    } else {
+        format!(
+            "<form class=\"sign-out\" method=\"post\" action=\"/ui/logout\">\
+             <input type=\"hidden\" name=\"lang\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+            lang.code(),
+            lang.t("sign_out")
+        )
+    };
+    framed(lang, title, body, &tail, kept)
 }
 
 /// A page with the header's links and `tail` at the header's end; its language links
@@ -595,7 +604,7 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap, refused: bool) -> Re
 
 /// A problem answer (`application/problem+json`) as a page in the reader's language,
 /// its status kept and its detail shown; any other answer as it is.
-pub(crate) async fn problem_as_page(lang: Lang, response: Response) -> Response {
+pub(crate) async fn problem_as_page(lang: Lang, caller: &Caller, response: Response) -> Response {
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -631,7 +640,7 @@ pub(crate) async fn problem_as_page(lang: Lang, response: Response) -> Response 
         lang.code(),
         lang.t("back_to_search")
     );
-    (status, page(lang, title, &body)).into_response()
+    (status, page(lang, title, &body, caller)).into_response()
 }
 
 /// Signs the browser out: its token cookie is cleared, and the sign-in page shown in
@@ -1128,7 +1137,7 @@ pub(crate) async fn search(
     } else {
         format!("&{kept}")
     };
-    Ok(page_keeping(lang, lang.t("search"), &body, &kept).into_response())
+    Ok(page_keeping(lang, lang.t("search"), &body, &kept, &caller).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -1382,7 +1391,7 @@ pub(crate) async fn record(
     } else {
         format!("&q={}", encode(params.q.trim()))
     };
-    Ok(page_keeping(lang, &passport.ref_code.to_string(), &body, &kept).into_response())
+    Ok(page_keeping(lang, &passport.ref_code.to_string(), &body, &kept, &caller).into_response())
 }
 
 pub(crate) async fn fond(
@@ -1473,7 +1482,7 @@ pub(crate) async fn fond(
         );
     }
     body.push_str("</tbody></table>");
-    Ok(page(lang, &code, &body).into_response())
+    Ok(page(lang, &code, &body, &caller).into_response())
 }
 
 /// What was refused and which sheets were registered unread, for an archivist.
@@ -1522,7 +1531,7 @@ pub(crate) async fn quarantine(
         }
         body.push_str("</tbody></table>");
     }
-    Ok(page(lang, lang.t("quarantine"), &body).into_response())
+    Ok(page(lang, lang.t("quarantine"), &body, &caller).into_response())
 }
 
 /// Every fond the caller may see, with its files and sheets: where browsing starts.
@@ -1562,7 +1571,7 @@ pub(crate) async fn fonds(
             lang.t("quarantine")
         );
     }
-    Ok(page(lang, lang.t("fonds"), &body).into_response())
+    Ok(page(lang, lang.t("fonds"), &body, &caller).into_response())
 }
 
 /// The upload page: the browser sends the chosen file to `POST /api/v1/verify` and
@@ -1600,16 +1609,7 @@ pub(crate) async fn verify(
         signed = lang.t("verify_signed"),
         leaf = lang.t("verify_leaf"),
     );
-    if caller.is_anonymous() {
-        // Anyone may check a document; the rest of the registry asks them to sign in.
-        let sign_in = format!(
-            "<a class=\"sign-in\" href=\"/ui/login?lang={}\">{}</a>",
-            lang.code(),
-            lang.t("sign_in")
-        );
-        return framed(lang, lang.t("verify"), &body, &sign_in, "").into_response();
-    }
-    page(lang, lang.t("verify"), &body).into_response()
+    page(lang, lang.t("verify"), &body, &caller).into_response()
 }
 
 #[cfg(test)]
