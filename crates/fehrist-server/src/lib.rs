@@ -405,7 +405,7 @@ fn audit_event(
 }
 
 /// The token a request carries: `Authorization: Bearer`, or the web pages' cookie.
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

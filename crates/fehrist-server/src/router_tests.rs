@@ -808,6 +808,49 @@ async fn a_refused_token_is_told_and_signing_out_forgets_the_token() {
         cleared.starts_with("fehrist_token=;") && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
+    let forgotten: Vec<&str> = out
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        forgotten
+            .iter()
+            .any(|c| c.starts_with("fehrist_signed_in=;") && c.contains("Max-Age=0")),
+        "{forgotten:?}"
+    );
+}
+
+/// A browser whose sign-in has lapsed (its token cookie gone, the one saying it signed
+/// in still there) is told its session ended; a first visit is not.
+#[tokio::test]
+async fn a_lapsed_session_is_told_so() {
+    let served = served().await;
+    let ask = |path: &str, cookie: &str| {
+        let mut request = Request::builder().method("GET").uri(path);
+        if !cookie.is_empty() {
+            request = request.header(header::COOKIE, cookie.to_owned());
+        }
+        served.send(request.body(Body::empty()).unwrap())
+    };
+    for path in ["/ui/search?lang=ru", "/ui/login?lang=ru"] {
+        let lapsed = ask(path, "fehrist_signed_in=1").await;
+        let said = String::from_utf8_lossy(&lapsed.bytes).into_owned();
+        assert!(
+            said.contains("role=\"alert\">Сеанс завершён: вход действует 8 часов."),
+            "{path}: {said}"
+        );
+        let first = ask(path, "").await;
+        assert!(
+            !String::from_utf8_lossy(&first.bytes).contains("role=\"alert\""),
+            "{path}"
+        );
+    }
+    // Signed in, the sign-in page has nothing to warn of.
+    let cookie = format!("fehrist_signed_in=1; fehrist_token={}", served.reader);
+    let signed_in = ask("/ui/login?lang=ru", &cookie).await;
+    assert!(!String::from_utf8_lossy(&signed_in.bytes).contains("role=\"alert\""));
 }
 
 /// On a real socket: a client that sends its headers too slowly is disconnected, and

@@ -291,6 +291,11 @@ impl Lang {
                 "The registry could not answer; the error is logged",
             ),
             "back_to_search" => ("Ба ҷустуҷӯ", "К поиску", "Back to search"),
+            "session_ended" => (
+                "Ҷаласа ба охир расид: воридшавӣ 8 соат амал мекунад. Барои идома боз ворид шавед.",
+                "Сеанс завершён: вход действует 8 часов. Войдите снова, чтобы продолжить.",
+                "Your session has ended: a sign-in lasts 8 hours. Sign in again to go on.",
+            ),
             "token_refused" => (
                 "Ин калид қабул нашуд: нодуруст аст, мӯҳлаташ гузаштааст ё бекор шудааст. \
                  Аз маъмур калиди нав пурсед.",
@@ -543,6 +548,12 @@ fn over_tls(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
+/// How long a sign-in lasts (the token cookie's age), and the cookie that outlives it
+/// to tell a lapsed session from a first visit.
+const SESSION_SECONDS: u32 = 8 * 3600;
+const SIGNED_IN: &str = "fehrist_signed_in";
+const SIGNED_IN_SECONDS: u32 = 30 * 24 * 3600;
+
 /// A cookie only this site's pages send, over TLS only when served so.
 fn cookie(
     name: &str,
@@ -571,13 +582,20 @@ pub(crate) fn sign_in_page(lang: Lang, headers: &HeaderMap, refused: bool) -> Re
         .into_response();
     }
     let csrf: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let refusal = if refused {
-        format!(
+    // A browser that signed in and whose token cookie has since lapsed is told so,
+    // not shown the form as if it had never been here.
+    let ended =
+        !refused && crate::bearer(headers).is_none() && cookie_value(headers, SIGNED_IN).is_some();
+    let refusal = match (refused, ended) {
+        (true, _) => format!(
             "<p class=\"bad\" role=\"alert\">{}</p>",
             lang.t("token_refused")
-        )
-    } else {
-        String::new()
+        ),
+        (false, true) => format!(
+            "<p class=\"bad\" role=\"alert\">{}</p>",
+            lang.t("session_ended")
+        ),
+        (false, false) => String::new(),
     };
     let body = format!(
         "<h1>{}</h1>{refusal}<form method=\"post\" action=\"/ui/login\"><label>{} \
@@ -652,6 +670,9 @@ pub(crate) async fn sign_out(headers: HeaderMap, Form(form): Form<SignOut>) -> R
         header::SET_COOKIE,
         cookie("fehrist_token", "", "/", 0, &headers),
     );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, cookie(SIGNED_IN, "", "/", 0, &headers));
     response
 }
 
@@ -730,7 +751,11 @@ pub(crate) async fn sign_in(
     let mut response = Redirect::to(&format!("/ui/search?lang={}", lang.code())).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        cookie("fehrist_token", &token, "/", 28800, &headers),
+        cookie("fehrist_token", &token, "/", SESSION_SECONDS, &headers),
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(SIGNED_IN, "1", "/", SIGNED_IN_SECONDS, &headers),
     );
     response
 }
