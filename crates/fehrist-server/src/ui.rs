@@ -1364,8 +1364,9 @@ pub(crate) async fn record(
     );
     for (page, text) in manifest.pages.iter().zip(&texts) {
         let text = match &page.unread {
+            // Why, as the decoder said it (in English, as the API and `show` say it).
             Some(why) => format!(
-                "<p class=\"bad\">{}</p><p>{}</p>",
+                "<p class=\"bad\">{}</p><p lang=\"en\">{}</p>",
                 lang.t("unread"),
                 escape(why)
             ),

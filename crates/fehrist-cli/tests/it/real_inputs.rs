@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::{Var, check, fixtures, folded, poppler};
+use crate::{Var, check, fixtures, folded, http, new_token, poppler, start_server};
 
 /// A batch folder holding one fixture file as `FOLDER/NAME` (`F-n/O-n/D-n`).
 fn batch_of_one(var: &Var, folder: &str, fixture: &str, name: &str) -> PathBuf {
@@ -57,6 +57,24 @@ fn a_sheet_that_cannot_be_drawn_is_registered_unread() {
     assert!(
         report.contains("records 1  pages 2  unread sheets 1  inputs quarantined 0"),
         "{report}"
+    );
+    // The record's page says so in the reader's language, and why.
+    let token = new_token(&var, "MoJ", "reader", "internal");
+    let (mut server, addr) = start_server(&var);
+    let (status, _, page) = http(
+        &addr,
+        "GET",
+        "/ui/records/TJ-CSA%2FF-30%2FO-1%2FD-6?lang=ru",
+        Some(&token),
+        b"",
+    );
+    let page = String::from_utf8_lossy(&page);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<p class=\"bad\">Текст этого листа не удалось прочитать; его скан сохранён</p><p lang=\"en\">page 2: 1 image(s) on the page could not be decoded"),
+        "{page}"
     );
 
     let output = var.run(&["show", "TJ-CSA/F-30/O-1/D-6", "--pdf"]);
