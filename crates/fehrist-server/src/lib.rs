@@ -314,8 +314,11 @@ async fn authorize_and_audit(
             response
         }
         // Checking a document needs no token (a citizen or a notary holds no account),
-        // nor, on a public registry, reading what is open.
-        None if open_to_anyone(route.as_deref(), request.method(), state.public) => {
+        // nor, on a public registry, reading what is open. A token that was refused is
+        // said to be, not passed over.
+        None if bearer.is_none()
+            && open_to_anyone(route.as_deref(), request.method(), state.public) =>
+        {
             let caller = Caller::anonymous(&format!("http@{client}"));
             answer(request, next, caller, page_lang).await
         }

@@ -1013,6 +1013,16 @@ async fn a_public_registry_is_read_without_a_token() {
         "{page}"
     );
     assert!(!page.contains("/ui/logout"), "{page}");
+    // A wrong token is refused, not taken for no token.
+    let wrong = public
+        .ask(
+            "GET",
+            "/api/v1/search?q=",
+            Some("fehrist_notatoken"),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
 
     let private = served().await;
     let search = private
