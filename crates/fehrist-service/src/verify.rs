@@ -20,8 +20,9 @@ pub async fn verify_file(
     // Every version holding the file, grouped by file (reference code).
     let mut files: Vec<(fehrist_model::RefCode, Vec<Holding>)> = Vec::new();
     let mut unreadable = Vec::new();
-    // Versions above the caller's clearance, and whether each passed every check.
-    let mut withheld: Vec<bool> = Vec::new();
+    // Files above the caller's clearance, by reference code as `records` counts them,
+    // and whether every version of each holding the scan passed every check.
+    let mut withheld: Vec<(Option<fehrist_model::RefCode>, bool)> = Vec::new();
     for (record, sheets) in check.matches {
         let access = match registry.load(&record.id).await {
             Ok(stored) => stored.manifest.access,
@@ -33,7 +34,14 @@ pub async fn verify_file(
             Err(e) => return Err(e.into()),
         };
         if !caller.may_see(access) {
-            withheld.push(record.problems.is_empty());
+            let passed = record.problems.is_empty();
+            let same_file = withheld
+                .iter_mut()
+                .find(|(code, _)| code.is_some() && *code == record.ref_code);
+            match same_file {
+                Some((_, unchanged)) => *unchanged &= passed,
+                None => withheld.push((record.ref_code.clone(), passed)),
+            }
             continue;
         }
         let Some(code) = record.ref_code.clone() else {
@@ -91,7 +99,7 @@ pub async fn verify_file(
     }
     let registered = !records.is_empty() || !withheld.is_empty();
     let unchanged =
-        registered && records.iter().all(|r| r.unchanged) && withheld.iter().all(|&ok| ok);
+        registered && records.iter().all(|r| r.unchanged) && withheld.iter().all(|(_, ok)| *ok);
     Ok(FileVerification {
         sha256: check.digest,
         registered,
