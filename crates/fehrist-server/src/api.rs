@@ -65,6 +65,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/fonds", get(crate::ui::fonds))
         .route("/ui/quarantine", get(crate::ui::quarantine))
         .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))
+        .route(
+            "/ui/fonds/{archive}/{fond}/{inventory}",
+            get(crate::ui::inventory),
+        )
+        .route(
+            "/ui/fonds/{archive}/{fond}/{inventory}/{file}",
+            get(crate::ui::file),
+        )
+        .route(
+            "/ui/fonds/{archive}/{fond}/{inventory}/{file}/{sheet}",
+            get(crate::ui::file_sheet),
+        )
         .route("/ui/verify", get(crate::ui::verify))
         .route("/ui/logout", post(crate::ui::sign_out))
 }

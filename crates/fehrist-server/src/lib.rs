@@ -240,8 +240,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn open_to_anyone(route: Option<&str>, method: &axum::http::Method, public: bool) -> bool {
     match route {
         Some("/api/v1/verify" | "/ui/verify") => true,
-        Some(_) => public && method == axum::http::Method::GET,
-        None => false,
+        _ => public && method == axum::http::Method::GET,
     }
 }
 
@@ -655,6 +654,9 @@ async fn security_headers(request: Request, next: Next) -> Response {
 fn router(state: AppState, request_timeout: Duration) -> Router {
     let audited = api::routes()
         .merge(iiif::routes())
+        // A path nothing answers is a missing page: in the reader's language for a
+        // browser, a problem document for the API.
+        .fallback(|| async { Problem::not_found() })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             authorize_and_audit,

@@ -678,7 +678,26 @@ async fn fonds_lead_to_their_inventories_and_files() {
         "{fonds}"
     );
     let fond = html("/ui/fonds/TJ-CSA/F-12?lang=en".to_owned()).await;
-    assert!(fond.contains("<h2 id=\"O-3\">Inventory O-3</h2>"), "{fond}");
+    assert!(
+        fond.contains(
+            "<h2 id=\"O-3\"><a href=\"/ui/fonds/TJ-CSA/F-12/O-3?lang=en\">Inventory O-3</a></h2>"
+        ),
+        "{fond}"
+    );
+    let inventory = html("/ui/fonds/TJ-CSA/F-12/O-3?lang=en".to_owned()).await;
+    assert!(
+        inventory.contains(
+            "<a href=\"/ui/fonds/TJ-CSA/F-12?lang=en\">TJ-CSA/F-12</a> › O-3</nav><h1>Inventory TJ-CSA/F-12/O-3</h1>"
+        ),
+        "{inventory}"
+    );
+    assert!(
+        inventory.contains(&format!(
+            "<a href=\"/ui/records/{}?lang=en\">D-45</a>",
+            served.record
+        )),
+        "{inventory}"
+    );
     assert!(
         fond.contains(&format!(
             "<a href=\"/ui/records/{}?lang=en\">D-45</a>",
@@ -688,8 +707,27 @@ async fn fonds_lead_to_their_inventories_and_files() {
     );
     let record = html(format!("/ui/records/{}?lang=en", served.record)).await;
     assert!(
-        record.contains("<a href=\"/ui/fonds/TJ-CSA/F-12?lang=en#O-3\">O-3</a> › D-45</nav>"),
+        record.contains("<a href=\"/ui/fonds/TJ-CSA/F-12/O-3?lang=en\">O-3</a> › D-45</nav>"),
         "{record}"
+    );
+    // An inventory with no file the caller sees, and a path nothing answers, are
+    // missing pages in the reader's language.
+    for path in ["/ui/fonds/TJ-CSA/F-12/O-9?lang=ru", "/ui/nowhere?lang=ru"] {
+        let missing = served.ask("GET", path, Some(&token), Vec::new()).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
+        let said = String::from_utf8_lossy(&missing.bytes).into_owned();
+        assert!(
+            said.contains(">Не найдено (или недоступно вам)</h1>"),
+            "{path}: {said}"
+        );
+    }
+    let api = served
+        .ask("GET", "/api/v1/nowhere", Some(&token), Vec::new())
+        .await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.headers[header::CONTENT_TYPE],
+        "application/problem+json"
     );
 }
 
@@ -740,6 +778,30 @@ async fn a_file_opens_by_its_reference_code() {
             format!("/ui/records/{}?lang=ru{to}", served.record).as_str()
         );
     }
+    // and by its place in the hierarchy, under the fond's pages.
+    for (path, to) in [
+        ("/ui/fonds/TJ-CSA/F-12/O-3/D-45?lang=ru", String::new()),
+        (
+            "/ui/fonds/TJ-CSA/F-12/O-3/D-45/L-2?lang=ru",
+            "#sheet-2".to_owned(),
+        ),
+    ] {
+        let opened = served.ask("GET", path, Some(&token), Vec::new()).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(
+            opened.headers[header::LOCATION],
+            format!("/ui/records/{}?lang=ru{to}", served.record).as_str()
+        );
+    }
+    let missing = served
+        .ask(
+            "GET",
+            "/ui/fonds/TJ-CSA/F-12/O-3/D-99?lang=ru",
+            Some(&token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let words = served
         .ask("GET", "/ui/search?lang=ru&q=F-12", Some(&token), Vec::new())
         .await;

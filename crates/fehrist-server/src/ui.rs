@@ -1297,7 +1297,7 @@ pub(crate) async fn record(
     let mut body = format!(
         "<nav class=\"crumbs\" aria-label=\"{crumbs}\"><a href=\"/ui/fonds?lang={code}\">{fonds}</a> › \
          <a href=\"/ui/fonds/{fond}?lang={code}\">{fond}</a> › \
-         <a href=\"/ui/fonds/{fond}?lang={code}#{inventory}\">{inventory}</a> › {file}</nav>",
+         <a href=\"/ui/fonds/{fond}/{inventory}?lang={code}\">{inventory}</a> › {file}</nav>",
         crumbs = lang.t("crumbs"),
         code = lang.code(),
         fonds = lang.t("fonds"),
@@ -1428,46 +1428,151 @@ pub(crate) async fn fond(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(params.lang.as_deref(), &headers);
-    let code = format!("{archive}/{fond}");
-    let passport =
-        fehrist_service::fond_passport(&state.registry, &caller, &code, None, &now_rfc3339())
-            .await
-            .map_err(crate::api::problem)?;
-    let counts = |facet: &str, map: &std::collections::BTreeMap<String, u64>| {
-        map.iter()
-            .map(|(k, v)| format!("{}: {v}", escape(&lang.value(facet, k))))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let body = format!(
-        "<h1>{} {}</h1><table class=\"passport\">\
-         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-         <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
-        lang.t("passport"),
-        escape(&code),
-        lang.t("inventories"),
-        passport.inventories,
-        lang.t("files"),
-        passport.files,
-        lang.t("sheets"),
-        passport.sheets,
-        lang.t("language"),
-        counts("language", &passport.languages),
-        lang.t("access"),
-        counts("access", &passport.access_levels),
-        lang.t("document_type"),
-        counts("document_type", &passport.document_types),
-    );
-    let files = fehrist_service::fond_files(&state.registry, &caller, &code)
+    holdings(&state, &caller, lang, &format!("{archive}/{fond}"), None).await
+}
+
+/// An inventory (opis) of a fond: its files, under the fond's breadcrumbs.
+pub(crate) async fn inventory(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((archive, fond, inventory)): Path<(String, String, String)>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    holdings(
+        &state,
+        &caller,
+        lang,
+        &format!("{archive}/{fond}"),
+        Some(&inventory),
+    )
+    .await
+}
+
+/// A file by its place in the hierarchy (`/ui/fonds/TJ-CSA/F-12/O-3/D-45`, a sheet
+/// with `/L-2` after it) opens its record page, as its reference code does.
+pub(crate) async fn file(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(path): Path<(String, String, String, String)>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    open_file(&state, &caller, &params, &headers, path, None).await
+}
+
+pub(crate) async fn file_sheet(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((archive, fond, inventory, file, sheet)): Path<(String, String, String, String, String)>,
+    Query(params): Query<LangParam>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let path = (archive, fond, inventory, file);
+    open_file(&state, &caller, &params, &headers, path, Some(sheet)).await
+}
+
+async fn open_file(
+    state: &AppState,
+    caller: &Caller,
+    params: &LangParam,
+    headers: &HeaderMap,
+    (archive, fond, inventory, file): (String, String, String, String),
+    sheet: Option<String>,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(params.lang.as_deref(), headers);
+    let mut code = format!("{archive}/{fond}/{inventory}/{file}");
+    if let Some(sheet) = &sheet {
+        code = format!("{code}/{sheet}");
+    }
+    let parsed: fehrist_model::RefCode = code.parse().map_err(|_| Problem::not_found())?;
+    let record = fehrist_service::visible_record(&state.registry, caller, &code)
         .await
         .map_err(crate::api::problem)?;
-    let mut body = format!(
-        "<nav class=\"crumbs\" aria-label=\"{}\"><a href=\"/ui/fonds?lang={}\">{}</a> › {}</nav>{body}",
-        lang.t("crumbs"),
+    let anchor = parsed
+        .sheet()
+        .map(|n| format!("#sheet-{n}"))
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!(
+        "/ui/records/{}?lang={}{anchor}",
+        record.manifest.record_id,
+        lang.code()
+    ))
+    .into_response())
+}
+
+/// A fond's passport and its files by inventory, or one inventory's files.
+async fn holdings(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    code: &str,
+    only: Option<&str>,
+) -> Result<Response, Problem> {
+    let files = fehrist_service::fond_files(&state.registry, caller, code)
+        .await
+        .map_err(crate::api::problem)?;
+    let files: Vec<_> = files
+        .into_iter()
+        .filter(|file| only.is_none_or(|inventory| file.ref_code.inventory() == inventory))
+        .collect();
+    let fonds_link = format!(
+        "<a href=\"/ui/fonds?lang={}\">{}</a>",
         lang.code(),
-        lang.t("fonds"),
-        escape(&code)
+        lang.t("fonds")
     );
+    let mut body = match only {
+        Some(inventory) => {
+            // An inventory the caller sees no file of answers as a missing one.
+            if files.is_empty() {
+                return Err(Problem::not_found());
+            }
+            format!(
+                "<nav class=\"crumbs\" aria-label=\"{}\">{fonds_link} › \
+                 <a href=\"/ui/fonds/{code}?lang={}\">{code}</a> › {inventory}</nav>\
+                 <h1>{} {code}/{inventory}</h1>",
+                lang.t("crumbs"),
+                lang.code(),
+                lang.t("inventory"),
+                code = escape(code),
+                inventory = escape(inventory),
+            )
+        }
+        None => {
+            let passport =
+                fehrist_service::fond_passport(&state.registry, caller, code, None, &now_rfc3339())
+                    .await
+                    .map_err(crate::api::problem)?;
+            let counts = |facet: &str, map: &std::collections::BTreeMap<String, u64>| {
+                map.iter()
+                    .map(|(k, v)| format!("{}: {v}", escape(&lang.value(facet, k))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "<nav class=\"crumbs\" aria-label=\"{}\">{fonds_link} › {code}</nav>\
+                 <h1>{} {code}</h1><table class=\"passport\">\
+                 <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
+                lang.t("crumbs"),
+                lang.t("passport"),
+                lang.t("inventories"),
+                passport.inventories,
+                lang.t("files"),
+                passport.files,
+                lang.t("sheets"),
+                passport.sheets,
+                lang.t("language"),
+                counts("language", &passport.languages),
+                lang.t("access"),
+                counts("access", &passport.access_levels),
+                lang.t("document_type"),
+                counts("document_type", &passport.document_types),
+                code = escape(code),
+            )
+        }
+    };
     let mut inventory = None;
     for file in &files {
         let this = file.ref_code.inventory().to_owned();
@@ -1475,12 +1580,20 @@ pub(crate) async fn fond(
             if inventory.is_some() {
                 body.push_str("</tbody></table>");
             }
+            if only.is_none() {
+                let _ = write!(
+                    body,
+                    "<h2 id=\"{id}\"><a href=\"/ui/fonds/{code}/{id}?lang={lang}\">{label} {id}</a></h2>",
+                    id = escape(&this),
+                    code = escape(code),
+                    lang = lang.code(),
+                    label = lang.t("inventory"),
+                );
+            }
             let _ = write!(
                 body,
-                "<h2 id=\"{id}\">{label} {id}</h2><table class=\"files\"><thead><tr><th>{file}</th>\
+                "<table class=\"files\"><thead><tr><th>{file}</th>\
                  <th>{title}</th><th>{dates}</th><th>{kind}</th><th>{sheets}</th></tr></thead><tbody>",
-                id = escape(&this),
-                label = lang.t("inventory"),
                 file = lang.t("file"),
                 title = lang.t("file_title"),
                 dates = lang.t("dates"),
@@ -1507,8 +1620,14 @@ pub(crate) async fn fond(
             file.sheets,
         );
     }
-    body.push_str("</tbody></table>");
-    Ok(page(lang, &code, &body, &caller).into_response())
+    if inventory.is_some() {
+        body.push_str("</tbody></table>");
+    }
+    let title = match only {
+        Some(inventory) => format!("{code}/{inventory}"),
+        None => code.to_owned(),
+    };
+    Ok(page(lang, &title, &body, caller).into_response())
 }
 
 /// What was refused and which sheets were registered unread, for an archivist.
