@@ -951,8 +951,12 @@ pub async fn verify(paths: &Paths, args: VerifyArgs, json: bool) -> anyhow::Resu
                             )
                         },
                     );
+                    let when = file
+                        .registered_at
+                        .as_ref()
+                        .map_or_else(String::new, |at| format!(", registered {at}"));
                     text.push_str(&format!(
-                        "registered, unchanged: record {}{code}, sheet {sheets}, {version}, {signer}\n",
+                        "registered, unchanged: record {}{code}, sheet {sheets}, {version}, {signer}{when}\n",
                         file.record_id,
                     ));
                 } else {

@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use clap::Args;
-use fehrist_model::{FieldValue, Role};
+use fehrist_model::Role;
 use fehrist_service::{EditRequest, ServiceError, now_rfc3339};
 
 use crate::output::{print, print_json};
@@ -39,22 +39,13 @@ pub struct EditArgs {
     operator: Option<String>,
 }
 
-fn parse_value(text: &str) -> anyhow::Result<FieldValue> {
-    if text.trim_start().starts_with('[') {
-        serde_json::from_str(text)
-            .with_context(|| format!("{text:?} is not a JSON list of texts or amounts"))
-    } else {
-        Ok(FieldValue::Text(text.trim().to_owned()))
-    }
-}
-
 pub async fn edit(paths: &Paths, args: EditArgs, json: bool) -> anyhow::Result<Answer> {
     let mut set = Vec::new();
     for assignment in &args.set {
         let (name, value) = assignment
             .split_once('=')
             .with_context(|| format!("{assignment:?} should be FIELD=VALUE"))?;
-        set.push((name.trim().to_owned(), parse_value(value)?));
+        set.push((name.trim().to_owned(), fehrist_service::field_value(value)?));
     }
     let mut caller = crate::audit::caller(Role::Archivist);
     if let Some(operator) = args.operator {

@@ -7,7 +7,7 @@ use fehrist_service::wire::{TokenMade, TokenSummary};
 
 use crate::Answer;
 use crate::output::{print, print_json};
-use crate::station::{OpenRegistry as _, Paths};
+use crate::station::{OpenRegistry as _, Paths, hostname};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -24,6 +24,11 @@ pub struct ServeArgs {
     /// needs no token.
     #[arg(long)]
     public: bool,
+    /// Let archivists correct records on their pages: each correction is a new
+    /// version signed with this machine's station key (made on first use), as
+    /// `fehrist edit` signs it.
+    #[arg(long)]
+    edits: bool,
 }
 
 impl ServeArgs {
@@ -41,6 +46,18 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
     if let Some(note) = paths.ensure_registry_key(&mut registry).await? {
         eprintln!("fehrist: {note}");
     }
+    let editing = if args.edits {
+        let station = hostname();
+        let (key, _) = paths.station_key(&registry, &station).await?;
+        eprintln!(
+            "fehrist: archivists' corrections on the pages are signed with key {} ({})",
+            key.id(),
+            key.name()
+        );
+        Some(fehrist_server::Editing { key, station })
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
@@ -64,6 +81,7 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
         args.limits(),
         fehrist_server::ConnectionLimits::default(),
         args.public,
+        editing,
         shutdown,
     )
     .await?;

@@ -62,6 +62,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/verify", post(verify))
         .route("/ui/search", get(crate::ui::search))
         .route("/ui/records/{id}", get(crate::ui::record))
+        .route("/ui/records/{id}/corrections", post(crate::ui::correct))
         .route("/ui/fonds", get(crate::ui::fonds))
         .route("/ui/quarantine", get(crate::ui::quarantine))
         .route("/ui/fonds/{archive}/{fond}", get(crate::ui::fond))

@@ -150,6 +150,16 @@ pub(crate) struct Shared {
     tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
     /// Whether callers without a token read open records (`serve --public`).
     public: bool,
+    /// The key archivists' corrections are signed with, when the pages take them.
+    pub(crate) editing: Option<Editing>,
+}
+
+/// What lets the web pages take archivists' corrections (`serve --edits`): the key
+/// that signs each new version, and the station it is made on.
+#[derive(Debug)]
+pub struct Editing {
+    pub key: fehrist_seal::StationKey,
+    pub station: String,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -677,13 +687,15 @@ fn router(state: AppState, request_timeout: Duration) -> Router {
 
 /// Serves the registry on `listener` until `shutdown` completes, then writes the audit
 /// events still waiting, tallied ones included. The registry needs its log key (audit
-/// checkpoints are signed). With `public`, callers without a token read open records.
+/// checkpoints are signed). With `public`, callers without a token read open records;
+/// with `editing`, archivists correct records on their pages.
 pub async fn serve(
     registry: Registry,
     listener: tokio::net::TcpListener,
     limits: AuditLimits,
     connections: ConnectionLimits,
     public: bool,
+    editing: Option<Editing>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (audit, events) = mpsc::channel(limits.queue.max(1));
@@ -696,6 +708,7 @@ pub async fn serve(
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
         public,
+        editing,
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
     // Each window's tally is queued when it ends; stopped between windows, never

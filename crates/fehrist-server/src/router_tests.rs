@@ -116,6 +116,10 @@ async fn served_to(public: bool) -> Served {
             }
         }
     });
+    // The key archivists' corrections on the pages are signed with, published as a
+    // station's is.
+    let editing_key = fehrist_seal::StationKey::from_seed("web-station", [7; 32]).unwrap();
+    registry.publish_key(&editing_key).await.unwrap();
     let state = Arc::new(Shared {
         registry,
         audit: std::sync::Mutex::new(Some(sender)),
@@ -125,6 +129,10 @@ async fn served_to(public: bool) -> Served {
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
         public,
+        editing: Some(Editing {
+            key: editing_key,
+            station: "web-station".to_owned(),
+        }),
     });
     Served {
         app: router(state, ConnectionLimits::default().request_timeout),
@@ -548,6 +556,91 @@ async fn the_quarantine_page_is_for_archivists() {
     assert!(!fonds(reader.clone()).await.contains(link));
 }
 
+/// An archivist corrects a record on its page: a new signed version, whose page then
+/// shows the correction and why; nobody else is offered the form or may send it, and a
+/// form sent from another site is refused.
+#[tokio::test]
+async fn an_archivist_corrects_a_record_on_its_page() {
+    let served = served().await;
+    let archivist = served.archivist.clone();
+    let reader = served.reader.clone();
+    let record = served.record.clone();
+    let form = format!("action=\"/ui/records/{record}/corrections\"");
+    let page = |token: String, id: String| {
+        let served = &served;
+        async move {
+            let answer = served
+                .ask(
+                    "GET",
+                    &format!("/ui/records/{id}?lang=ru"),
+                    Some(&token),
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK);
+            String::from_utf8(answer.bytes).unwrap()
+        }
+    };
+    assert!(
+        page(archivist.clone(), record.clone())
+            .await
+            .contains(&form)
+    );
+    assert!(!page(reader.clone(), record.clone()).await.contains(&form));
+    let send = |token: String, origin: Option<&'static str>, body: &'static str| {
+        let served = &served;
+        let record = record.clone();
+        async move {
+            let mut request = Request::builder()
+                .method("POST")
+                .uri(format!("/ui/records/{record}/corrections"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            if let Some(origin) = origin {
+                request = request.header(header::ORIGIN, origin);
+            }
+            served.send(request.body(Body::from(body)).unwrap()).await
+        }
+    };
+    let correction = "lang=ru&field=title&value=%D0%9C%D0%B0%D0%BA%D1%82%D0%B0%D0%B1%D2%B3%D0%BE&reason=typo+in+the+title";
+    let elsewhere = send(
+        archivist.clone(),
+        Some("http://elsewhere.example"),
+        correction,
+    )
+    .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    let by_reader = send(reader.clone(), None, correction).await;
+    assert_eq!(by_reader.status, StatusCode::FORBIDDEN);
+    let no_reason = send(
+        archivist.clone(),
+        None,
+        "lang=ru&field=title&value=x&reason=",
+    )
+    .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&no_reason.bytes).contains("say why the record is corrected"));
+    let made = send(archivist.clone(), Some("http://127.0.0.1"), correction).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let to = made.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let new = to
+        .strip_prefix("/ui/records/")
+        .and_then(|rest| rest.strip_suffix("?lang=ru"))
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, record);
+    let corrected = page(archivist.clone(), new.clone()).await;
+    assert!(corrected.contains("<p>Мактабҳо</p>"), "{corrected}");
+    assert!(corrected.contains("typo in the title"), "{corrected}");
+    assert!(corrected.contains("Версия 2 из 2"), "{corrected}");
+    // The version corrected is kept, and offers no form: it is not the current one.
+    let before = page(archivist.clone(), record.clone()).await;
+    assert!(
+        before.contains("Версия 1 из 2") && !before.contains(&form),
+        "{before}"
+    );
+}
+
 /// A language picked once (`?lang=`) is remembered by the browser for the pages after.
 #[tokio::test]
 async fn a_chosen_language_is_remembered() {
@@ -941,6 +1034,7 @@ async fn slow_clients_are_cut_off() {
         AuditLimits::default(),
         limits,
         false,
+        None,
         async {
             let _ = stopped.await;
         },

@@ -189,6 +189,33 @@ impl Lang {
             ),
             "record" => ("Парванда", "Дело", "Record"),
             "fields" => ("Маълумоти ҳуҷҷат", "Сведения документа", "Document fields"),
+            "correct" => (
+                "Ислоҳ кардани сабт",
+                "Исправить запись",
+                "Correct this record",
+            ),
+            "correct_help" => (
+                "Ислоҳ версияи нави имзошудаи парванда мешавад; версияи ҳозира боқӣ мемонад.",
+                "Исправление станет новой подписанной версией дела; нынешняя версия сохранится.",
+                "A correction becomes a new signed version of the file; this version is kept.",
+            ),
+            "edit_field" => ("Майдон", "Поле", "Field"),
+            "edit_value" => ("Қимати нав", "Новое значение", "New value"),
+            "edit_remove" => (
+                "Майдонро нест кардан (нодуруст хонда шуд, дар варақ нест)",
+                "Удалить поле (прочитано неверно, его нет на листе)",
+                "Remove the field (read wrongly, not on the sheet)",
+            ),
+            "edit_reason" => (
+                "Сабаб (бо версия нигоҳ дошта мешавад)",
+                "Причина (хранится в версии)",
+                "Why (kept with the version)",
+            ),
+            "edit_save" => (
+                "Ҳамчун версияи нав имзо кардан",
+                "Подписать как новую версию",
+                "Sign as a new version",
+            ),
             "passport" => ("Шиносномаи фонд", "Паспорт фонда", "Fond passport"),
             "files" => ("Парвандаҳо", "Дела", "Files"),
             "sheets" => ("Варақҳо", "Листы", "Sheets"),
@@ -210,6 +237,7 @@ impl Lang {
                 "This file is not registered",
             ),
             "verify_sheets" => ("варақҳо", "листы", "sheets"),
+            "verify_registered" => ("сабт шудааст", "зарегистрирован", "registered"),
             "verify_signed" => ("имзо:", "подпись:", "signed by"),
             "verify_leaf" => ("сабти журнал №", "запись журнала №", "log entry"),
             "changed" => (
@@ -855,6 +883,10 @@ pub(crate) async fn search(
             *value = None;
         }
     }
+    // Best match first is the order a search has unless asked: no filter to remove.
+    if params.sort.as_deref() == Some("relevance") {
+        params.sort = None;
+    }
     // An access level the caller may not see finds nothing, as if none had it.
     let access: Vec<AccessLevel> = params
         .access
@@ -1214,6 +1246,134 @@ fn fields_table(lang: Lang, manifest: &Manifest, caller: &Caller) -> String {
     table
 }
 
+/// The form an archivist corrects a field or a passport element with.
+fn correction_form(lang: Lang, manifest: &Manifest) -> String {
+    let mut options = String::new();
+    let passport = [
+        ("title", "file_title"),
+        ("creator", "creator"),
+        ("dates", "dates"),
+        ("document_type", "document_type"),
+    ];
+    for (name, label) in passport {
+        let _ = write!(
+            options,
+            "<option value=\"{name}\">{}</option>",
+            lang.t(label)
+        );
+    }
+    for name in manifest.fields.keys() {
+        if passport.iter().any(|(p, _)| p == name) {
+            continue;
+        }
+        let label = match lang.t(&format!("field:{name}")) {
+            "?" => name.as_str(),
+            label => label,
+        };
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{}</option>",
+            escape(name),
+            escape(label)
+        );
+    }
+    format!(
+        "<details class=\"correct\"><summary>{summary}</summary><p>{help}</p>\
+         <form method=\"post\" action=\"/ui/records/{id}/corrections\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{code}\">\
+         <p><label>{field} <select name=\"field\">{options}</select></label></p>\
+         <p><label>{value} <input type=\"text\" name=\"value\" size=\"40\"></label></p>\
+         <p><label><input type=\"checkbox\" name=\"remove\" value=\"1\"> {remove}</label></p>\
+         <p><label>{reason} <input type=\"text\" name=\"reason\" size=\"40\" required></label></p>\
+         <p><button type=\"submit\">{save}</button></p></form></details>",
+        summary = lang.t("correct"),
+        help = lang.t("correct_help"),
+        id = manifest.record_id,
+        code = lang.code(),
+        field = lang.t("edit_field"),
+        value = lang.t("edit_value"),
+        remove = lang.t("edit_remove"),
+        reason = lang.t("edit_reason"),
+        save = lang.t("edit_save"),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Correction {
+    #[serde(default)]
+    lang: String,
+    field: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    remove: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// An archivist's correction from the record page: a new signed version through the
+/// service, then that version's page. A form sent from another site is refused.
+pub(crate) async fn correct(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Correction>,
+) -> Result<Response, Problem> {
+    let lang = Lang::choose(Some(&form.lang), &headers);
+    let from_elsewhere = headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != crate::iiif::origin(&headers).as_bytes());
+    if from_elsewhere {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "a correction is sent from this registry's own record page",
+        ));
+    }
+    if state.editing.is_none() {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "this registry takes no corrections on its pages (`fehrist serve --edits`); \
+             make them at a station with `fehrist edit`",
+        ));
+    }
+    let field = form.field.trim().to_owned();
+    let mut request = fehrist_service::EditRequest {
+        record: id,
+        reason: form.reason,
+        ..Default::default()
+    };
+    if form.remove.is_some() {
+        request.remove.push(field);
+    } else {
+        let value = fehrist_service::field_value(&form.value).map_err(crate::api::problem)?;
+        request.set.push((field, value));
+    }
+    // The correction is signed and sequenced on a blocking thread of its own: the log's
+    // sequencing future is not one the compiler can prove `Send` for a handler.
+    let shared = std::sync::Arc::clone(&state);
+    let edited = tokio::task::spawn_blocking(move || {
+        let editing = shared.editing.as_ref().expect("checked above");
+        tokio::runtime::Handle::current().block_on(fehrist_service::edit(
+            &shared.registry,
+            &editing.key,
+            &caller,
+            request,
+            &editing.station,
+            &now_rfc3339(),
+        ))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(crate::api::problem)?;
+    Ok(Redirect::to(&format!(
+        "/ui/records/{}?lang={}",
+        edited.record_id,
+        lang.code()
+    ))
+    .into_response())
+}
+
 /// Which version of its file a record is, how it came to be, and the current one.
 fn version_line(lang: Lang, shown: &fehrist_service::wire::RecordAnswer) -> String {
     let manifest = &shown.manifest;
@@ -1339,6 +1499,13 @@ pub(crate) async fn record(
             lang.t("fields"),
             fields_table(lang, manifest, &caller)
         );
+    }
+    // An archivist corrects the current version, where the registry signs corrections.
+    if state.editing.is_some()
+        && shown.current
+        && caller.need(fehrist_model::Role::Archivist).is_ok()
+    {
+        body.push_str(&correction_form(lang, manifest));
     }
     // Thumbnails of the sheets, each a link to its viewer below.
     if manifest.pages.len() > 1 {
@@ -1730,7 +1897,7 @@ pub(crate) async fn verify(
     let body = format!(
         "<h1>{title}</h1><p>{help}</p><input type=\"file\" id=\"file\" aria-label=\"{title}\">\
          <p id=\"result\" role=\"status\"></p><script>\n\
-         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, signed: {signed:?}, leaf: {leaf:?}}};\n\
+         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, registered: {registered:?}, signed: {signed:?}, leaf: {leaf:?}}};\n\
          document.getElementById('file').addEventListener('change', async (event) => {{\n\
            const file = event.target.files[0]; if (!file) return;\n\
            const result = document.getElementById('result');\n\
@@ -1738,6 +1905,7 @@ pub(crate) async fn verify(
            const found = await answer.json();\n\
            if (!answer.ok) {{ result.className = 'bad'; result.textContent = found.detail; return; }}\n\
            const names = found.records.map(r => r.ref_code + ', ' + say.sheets + ' ' + r.sheets.join(', ')\n\
+             + (r.registered_at ? ', ' + say.registered + ' ' + r.registered_at.slice(0, 10) : '')\n\
              + (r.key_name ? ', ' + say.signed + ' ' + r.key_name : '')\n\
              + (r.log ? ', ' + say.leaf + ' ' + r.log.leaf_index : '')).join('; ');\n\
            const said = names ? ': ' + names : '';\n\
@@ -1751,6 +1919,7 @@ pub(crate) async fn verify(
         missing = lang.t("not_registered"),
         changed = lang.t("changed"),
         sheets = lang.t("verify_sheets"),
+        registered = lang.t("verify_registered"),
         signed = lang.t("verify_signed"),
         leaf = lang.t("verify_leaf"),
     );

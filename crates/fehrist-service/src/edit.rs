@@ -17,6 +17,20 @@ use crate::{Caller, ServiceError};
 /// The passport's own fields: set and removed in the passport, never in `fields`.
 const PASSPORT_FIELDS: &[&str] = &["title", "dates", "creator", "document_type"];
 
+/// A field's new value as a person types it: a JSON list for list fields
+/// (`[{"value":"1500","currency":"TJS"}]`, `["2024-03-12"]`), any other text as it is.
+pub fn field_value(text: &str) -> Result<FieldValue, ServiceError> {
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).map_err(|e| {
+            ServiceError::Invalid(format!(
+                "{text:?} is not a JSON list of texts or amounts: {e}"
+            ))
+        })
+    } else {
+        Ok(FieldValue::Text(text.trim().to_owned()))
+    }
+}
+
 /// What to change in the current version of a file.
 #[derive(Debug, Clone, Default)]
 pub struct EditRequest {

@@ -32,7 +32,7 @@ pub mod wire;
 
 pub use access::{readable_manifest, reads_personal_data, visible_levels};
 pub use caller::Caller;
-pub use edit::{EditRequest, edit};
+pub use edit::{EditRequest, edit, field_value};
 pub use iiif::{Derivatives, FoundWord, search_record, sheet_image, sheet_size};
 pub use ingest::{IngestRequest, ingest};
 pub use keep::{fixity, replicate, signed_report};

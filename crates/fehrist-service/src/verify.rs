@@ -82,14 +82,12 @@ pub async fn verify_file(
         // Versions count from 1, the first scan; the list is newest first.
         let number = versions.len().saturating_sub(position(&newest.id)).max(1);
         let count = versions.len().max(number);
-        records.push(file_match(
-            newest,
-            sheets.clone(),
-            number,
-            count,
-            current,
-            problems,
-        ));
+        let mut found = file_match(newest, sheets.clone(), number, count, current, problems);
+        found.registered_at = versions
+            .iter()
+            .find(|v| v.manifest.record_id == newest.id)
+            .map(|v| v.manifest.registered_at.clone());
+        records.push(found);
     }
     // A version whose manifest cannot be read is still reported, as failing.
     for (check, sheets) in unreadable {
@@ -131,6 +129,7 @@ fn file_match(
             leaf_index,
             tree_size,
         }),
+        registered_at: None,
         problems,
     }
 }

@@ -102,6 +102,9 @@ pub struct FileMatch {
     pub key_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<LogPosition>,
+    /// When the version holding the scan was registered (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_at: Option<String>,
     pub problems: Vec<String>,
 }
 
