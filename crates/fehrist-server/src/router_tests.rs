@@ -587,7 +587,7 @@ async fn an_archivist_corrects_a_record_on_its_page() {
             .contains(&form)
     );
     assert!(!page(reader.clone(), record.clone()).await.contains(&form));
-    let send = |token: String, origin: Option<&'static str>, body: &'static str| {
+    let send = |token: String, from: Option<(&'static str, &'static str)>, body: &'static str| {
         let served = &served;
         let record = record.clone();
         async move {
@@ -596,20 +596,21 @@ async fn an_archivist_corrects_a_record_on_its_page() {
                 .uri(format!("/ui/records/{record}/corrections"))
                 .header(header::AUTHORIZATION, format!("Bearer {token}"))
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-            if let Some(origin) = origin {
-                request = request.header(header::ORIGIN, origin);
+            if let Some((name, value)) = from {
+                request = request.header(name, value);
             }
             served.send(request.body(Body::from(body)).unwrap()).await
         }
     };
     let correction = "lang=ru&field=title&value=%D0%9C%D0%B0%D0%BA%D1%82%D0%B0%D0%B1%D2%B3%D0%BE&reason=typo+in+the+title";
-    let elsewhere = send(
-        archivist.clone(),
-        Some("http://elsewhere.example"),
-        correction,
-    )
-    .await;
-    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    for from in [
+        ("origin", "http://elsewhere.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let elsewhere = send(archivist.clone(), Some(from), correction).await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{from:?}");
+    }
     let by_reader = send(reader.clone(), None, correction).await;
     assert_eq!(by_reader.status, StatusCode::FORBIDDEN);
     let no_reason = send(
@@ -620,7 +621,13 @@ async fn an_archivist_corrects_a_record_on_its_page() {
     .await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&no_reason.bytes).contains("say why the record is corrected"));
-    let made = send(archivist.clone(), Some("http://127.0.0.1"), correction).await;
+    // As a browser sends it from the record page (which sends no referrer).
+    let made = send(
+        archivist.clone(),
+        Some(("sec-fetch-site", "same-origin")),
+        correction,
+    )
+    .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     let to = made.headers[header::LOCATION].to_str().unwrap().to_owned();
     let new = to

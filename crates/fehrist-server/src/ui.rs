@@ -1321,9 +1321,15 @@ pub(crate) async fn correct(
     Form(form): Form<Correction>,
 ) -> Result<Response, Problem> {
     let lang = Lang::choose(Some(&form.lang), &headers);
-    let from_elsewhere = headers
-        .get(header::ORIGIN)
-        .is_some_and(|origin| origin.as_bytes() != crate::iiif::origin(&headers).as_bytes());
+    // A browser says where a form comes from in `Sec-Fetch-Site`; `Origin` is `null`
+    // from these pages (they send no referrer), another site's otherwise.
+    let from_elsewhere = match headers.get("sec-fetch-site") {
+        Some(site) => site.as_bytes() != b"same-origin",
+        None => headers.get(header::ORIGIN).is_some_and(|origin| {
+            origin.as_bytes() != b"null"
+                && origin.as_bytes() != crate::iiif::origin(&headers).as_bytes()
+        }),
+    };
     if from_elsewhere {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,

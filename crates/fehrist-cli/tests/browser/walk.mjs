@@ -4,8 +4,9 @@
 //
 // - a ministry analyst signs in, searches, narrows by a facet and removes its chip,
 //   sorts by date, exports the hits as CSV, opens a hit and downloads the PDF, signs out;
-// - an archivist walks fonds → fond → inventory → file by links and back by the
-//   breadcrumbs, and reviews the quarantine;
+// - an archivist walks fonds → fond → inventory → file by links, corrects the file's
+//   title (a new signed version), goes back by the breadcrumbs and reviews the
+//   quarantine;
 // - a citizen, without a token, verifies a scan and searches the open holdings;
 // - and anyone opens an open record's IIIF manifest in Mirador 4 served from another
 //   origin, which shows its first canvas.
@@ -145,6 +146,19 @@ const archivist = async (page, lang, width) => {
   await follow(page, () => page.locator('table.files a').first().click());
   await page.waitForSelector('.viewer .openseadragon-canvas', { timeout: 15000 });
   await audit(page, width, `${lang} file`);
+  // Correct the file's title: a new signed version, whose page says so and why.
+  const title = `Мактабҳои нав (${lang}, ${width})`;
+  await page.locator('details.correct summary').click();
+  await page.selectOption('details.correct select[name=field]', 'title');
+  await page.fill('details.correct input[name=value]', title);
+  await page.fill('details.correct input[name=reason]', `title misread (${lang})`);
+  await audit(page, width, `${lang} correction form`);
+  await follow(page, () => page.locator('details.correct button[type=submit]').click());
+  await page.waitForSelector('.viewer .openseadragon-canvas', { timeout: 15000 });
+  check((await page.locator('main h1 + p').innerText()) === title, `corrected title on ${page.url()}`);
+  const version = await page.locator('p.version').innerText();
+  check(version.includes(`title misread (${lang})`), `the version says why: ${version}`);
+  await audit(page, width, `${lang} corrected file`);
   // Back up by the breadcrumbs.
   await follow(page, () => page.locator('nav.crumbs a').last().click());
   check(page.url() === inventory, `the crumb leads to the inventory: ${page.url()}`);
