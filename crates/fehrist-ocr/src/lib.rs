@@ -31,6 +31,9 @@ pub use engine::{
     language_of_text, main_language, reading_direction,
 };
 pub use fixed::FixedText;
+/// The page a [`PageReader`] reads: eight-bit grey, as [`decode_page`] gives it. Named
+/// here so that another engine can implement the trait without the codec crate.
+pub use image::GrayImage;
 pub use language::language_by_words;
 pub use preprocess::{ImageStats, NOISY, UNEVEN, despeckle};
 pub use quality::{character_error_rate, word_error_rate};

@@ -416,28 +416,33 @@ impl Registry {
     /// A long-running process reads each manifest once: later calls list the store
     /// and read only the records new since.
     pub async fn manifests(&self) -> Result<Vec<Manifest>, RegistryError> {
-        let read = || {
-            self.manifests_read
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        };
         let mut manifests = Vec::new();
         for id in self.store.list_records().await? {
-            if let Some(manifest) = read().get(&id) {
-                manifests.push(manifest.clone());
-                continue;
-            }
-            match self.load(&id).await {
-                Ok(record) => {
-                    read().insert(id, record.manifest.clone());
-                    manifests.push(record.manifest);
-                }
+            match self.manifest(&id).await {
+                Ok(manifest) => manifests.push(manifest),
                 // Listed while being written: not registered yet.
                 Err(RegistryError::NotFound { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
         Ok(manifests)
+    }
+
+    /// A registered record's manifest, read from the store once and then kept (a
+    /// record id names its manifest's content). Not verified; see
+    /// [`Registry::verify_record`].
+    pub async fn manifest(&self, id: &RecordId) -> Result<Manifest, RegistryError> {
+        let read = || {
+            self.manifests_read
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(manifest) = read().get(id) {
+            return Ok(manifest.clone());
+        }
+        let record = self.load(id).await?;
+        read().insert(id.clone(), record.manifest.clone());
+        Ok(record.manifest)
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, RegistryError> {

@@ -37,12 +37,12 @@ pub async fn hit_passports(
         if passports.contains_key(&hit.record_id) {
             continue;
         }
-        match crate::visible_record(registry, caller, &hit.record_id.to_string()).await {
-            Ok(record) => {
-                passports.insert(hit.record_id.clone(), record.manifest.passport);
+        match registry.manifest(&hit.record_id).await {
+            Ok(manifest) if caller.may_see(manifest.access) => {
+                passports.insert(hit.record_id.clone(), manifest.passport);
             }
-            Err(ServiceError::NotRegistered { .. }) => {}
-            Err(e) => return Err(e),
+            Ok(_) | Err(RegistryError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(passports)
