@@ -16,7 +16,9 @@ use crate::{Answer, default_archive, shown};
 use fehrist_server::html;
 
 /// The archive's own list of fonds with their declared extent (`fonds.toml`).
-fn read_declarations(path: Option<&Path>) -> anyhow::Result<BTreeMap<String, FondDeclaration>> {
+pub(crate) fn read_declarations(
+    path: Option<&Path>,
+) -> anyhow::Result<BTreeMap<String, FondDeclaration>> {
     let Some(path) = path else {
         return Ok(BTreeMap::new());
     };

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// `fehrist edit` signs it.
     #[arg(long)]
     edits: bool,
+    /// The archive's fonds.toml: each fond's page shows its title, creator and
+    /// condition, and what is digitized of its declared extent.
+    #[arg(long, value_name = "FILE")]
+    fonds: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -41,6 +45,8 @@ impl ServeArgs {
 }
 
 pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
+    // A fonds.toml that cannot be read stops the server before it listens.
+    let fonds = crate::describe::read_declarations(args.fonds.as_deref())?;
     let mut registry = paths.open_registry().await?;
     // Audit checkpoints are signed with the registry key.
     if let Some(note) = paths.ensure_registry_key(&mut registry).await? {
@@ -80,8 +86,11 @@ pub async fn serve(paths: &Paths, args: ServeArgs) -> anyhow::Result<Answer> {
         listener,
         args.limits(),
         fehrist_server::ConnectionLimits::default(),
-        args.public,
-        editing,
+        fehrist_server::Offer {
+            public: args.public,
+            editing,
+            fonds,
+        },
         shutdown,
     )
     .await?;

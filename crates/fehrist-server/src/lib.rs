@@ -148,10 +148,22 @@ pub(crate) struct Shared {
     pub(crate) derivatives: fehrist_service::Derivatives,
     /// Tokens checked lately, by the bearer string.
     tokens: std::sync::Mutex<std::collections::HashMap<String, (ApiToken, Instant)>>,
-    /// Whether callers without a token read open records (`serve --public`).
-    public: bool,
-    /// The key archivists' corrections are signed with, when the pages take them.
-    pub(crate) editing: Option<Editing>,
+    /// What this server opens beyond reading with a token, and what it knows of the
+    /// fonds.
+    pub(crate) offer: Offer,
+}
+
+/// What `fehrist serve` offers beyond reading with a token (the default: nothing).
+#[derive(Debug, Default)]
+pub struct Offer {
+    /// Callers without a token read open records (`serve --public`).
+    pub public: bool,
+    /// The key archivists' corrections on the pages are signed with (`serve --edits`).
+    pub editing: Option<Editing>,
+    /// The archive's own list of fonds (`serve --fonds fonds.toml`), by `ARCHIVE/F-n`:
+    /// a fond's page shows its title, creator and condition, and what is digitized
+    /// of what was declared.
+    pub fonds: std::collections::BTreeMap<String, fehrist_model::FondDeclaration>,
 }
 
 /// What lets the web pages take archivists' corrections (`serve --edits`): the key
@@ -326,7 +338,7 @@ async fn authorize_and_audit(
         // nor, on a public registry, reading what is open. A token that was refused is
         // said to be, not passed over.
         None if bearer.is_none()
-            && open_to_anyone(route.as_deref(), request.method(), state.public) =>
+            && open_to_anyone(route.as_deref(), request.method(), state.offer.public) =>
         {
             let caller = Caller::anonymous(&format!("http@{client}"));
             answer(request, next, caller, page_lang).await
@@ -687,15 +699,13 @@ fn router(state: AppState, request_timeout: Duration) -> Router {
 
 /// Serves the registry on `listener` until `shutdown` completes, then writes the audit
 /// events still waiting, tallied ones included. The registry needs its log key (audit
-/// checkpoints are signed). With `public`, callers without a token read open records;
-/// with `editing`, archivists correct records on their pages.
+/// checkpoints are signed). What it offers beyond reading with a token is `offer`.
 pub async fn serve(
     registry: Registry,
     listener: tokio::net::TcpListener,
     limits: AuditLimits,
     connections: ConnectionLimits,
-    public: bool,
-    editing: Option<Editing>,
+    offer: Offer,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (audit, events) = mpsc::channel(limits.queue.max(1));
@@ -707,8 +717,7 @@ pub async fn serve(
         metrics: Metrics::default(),
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
-        public,
-        editing,
+        offer,
     });
     let writer = tokio::spawn(write_audit_events(Arc::clone(&state), events));
     // Each window's tally is queued when it ends; stopped between windows, never

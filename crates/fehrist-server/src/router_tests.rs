@@ -38,6 +38,19 @@ async fn served() -> Served {
     served_to(false).await
 }
 
+/// The fonds.toml the served registry is given: what the archive declared of F-12.
+fn declared_fonds() -> std::collections::BTreeMap<String, fehrist_model::FondDeclaration> {
+    let declared = fehrist_model::FondDeclaration {
+        title: Some("Вазорати маорифи РСС Тоҷикистон".to_owned()),
+        creator: Some("Вазорати маориф".to_owned()),
+        physical_condition: Some(fehrist_model::PhysicalCondition::Fair),
+        inventories: Some(3),
+        files: Some(4),
+        sheets: Some(10),
+    };
+    [("TJ-CSA/F-12".to_owned(), declared)].into()
+}
+
 /// The same, its open records read by anyone when `public` (`serve --public`).
 async fn served_to(public: bool) -> Served {
     let dir = tempfile::tempdir().unwrap();
@@ -128,11 +141,15 @@ async fn served_to(public: bool) -> Served {
         metrics: Metrics::default(),
         derivatives: fehrist_service::Derivatives::default(),
         tokens: std::sync::Mutex::new(std::collections::HashMap::new()),
-        public,
-        editing: Some(Editing {
-            key: editing_key,
-            station: "web-station".to_owned(),
-        }),
+        offer: Offer {
+            public,
+            editing: Some(Editing {
+                key: editing_key,
+                station: "web-station".to_owned(),
+            }),
+            // What the archive declared of the fond (`serve --fonds fonds.toml`).
+            fonds: declared_fonds(),
+        },
     });
     Served {
         app: router(state, ConnectionLimits::default().request_timeout),
@@ -784,6 +801,19 @@ async fn fonds_lead_to_their_inventories_and_files() {
         ),
         "{fond}"
     );
+    // Its passport: what the archive declared of it (fonds.toml), the span of its
+    // files' dates, and what is digitized of the declared extent.
+    let passport = html("/ui/fonds/TJ-CSA/F-12?lang=ru".to_owned()).await;
+    for row in [
+        "<tr><th>Название фонда</th><td>Вазорати маорифи РСС Тоҷикистон</td></tr>",
+        "<tr><th>Фондообразователь</th><td>Вазорати маориф</td></tr>",
+        "<tr><th>Физическое состояние</th><td>удовлетворительное</td></tr>",
+        "<tr><th>Описи</th><td>1 из 3 (33%)</td></tr>",
+        "<tr><th>Дела</th><td>1 из 4 (25%)</td></tr>",
+        "<tr><th>Листы</th><td>1 из 10 (10%)</td></tr>",
+    ] {
+        assert!(passport.contains(row), "{row}: {passport}");
+    }
     let inventory = html("/ui/fonds/TJ-CSA/F-12/O-3?lang=en".to_owned()).await;
     assert!(
         inventory.contains(
@@ -1040,8 +1070,7 @@ async fn slow_clients_are_cut_off() {
         listener,
         AuditLimits::default(),
         limits,
-        false,
-        None,
+        Offer::default(),
         async {
             let _ = stopped.await;
         },

@@ -217,6 +217,23 @@ impl Lang {
                 "Sign as a new version",
             ),
             "passport" => ("Шиносномаи фонд", "Паспорт фонда", "Fond passport"),
+            "fond_title" => ("Номи фонд", "Название фонда", "Title"),
+            "creator" => ("Фондсоз", "Фондообразователь", "Creator"),
+            "condition" => (
+                "Ҳолати ҷисмонӣ",
+                "Физическое состояние",
+                "Physical condition",
+            ),
+            "condition:good" => ("хуб", "хорошее", "good"),
+            "condition:fair" => ("қаноатбахш", "удовлетворительное", "fair"),
+            "condition:poor" => ("бад", "плохое", "poor"),
+            "condition:damaged" => ("вайроншуда", "повреждено", "damaged"),
+            "of_declared" => ("аз", "из", "of"),
+            "declared_note" => (
+                "Рақами дуюм он аст, ки бойгонӣ дар фонд эълон кардааст.",
+                "Второе число — сколько архив заявил в фонде.",
+                "The second number is what the archive declared of the fond.",
+            ),
             "files" => ("Парвандаҳо", "Дела", "Files"),
             "sheets" => ("Варақҳо", "Листы", "Sheets"),
             "inventories" => ("Рӯйхатҳо", "Описи", "Inventories"),
@@ -1336,7 +1353,7 @@ pub(crate) async fn correct(
             "a correction is sent from this registry's own record page",
         ));
     }
-    if state.editing.is_none() {
+    if state.offer.editing.is_none() {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
             "this registry takes no corrections on its pages (`fehrist serve --edits`); \
@@ -1359,7 +1376,7 @@ pub(crate) async fn correct(
     // sequencing future is not one the compiler can prove `Send` for a handler.
     let shared = std::sync::Arc::clone(&state);
     let edited = tokio::task::spawn_blocking(move || {
-        let editing = shared.editing.as_ref().expect("checked above");
+        let editing = shared.offer.editing.as_ref().expect("checked above");
         tokio::runtime::Handle::current().block_on(fehrist_service::edit(
             &shared.registry,
             &editing.key,
@@ -1507,7 +1524,7 @@ pub(crate) async fn record(
         );
     }
     // An archivist corrects the current version, where the registry signs corrections.
-    if state.editing.is_some()
+    if state.offer.editing.is_some()
         && shown.current
         && caller.need(fehrist_model::Role::Archivist).is_ok()
     {
@@ -1713,35 +1730,75 @@ async fn holdings(
             )
         }
         None => {
-            let passport =
-                fehrist_service::fond_passport(&state.registry, caller, code, None, &now_rfc3339())
-                    .await
-                    .map_err(crate::api::problem)?;
+            let passport = fehrist_service::fond_passport(
+                &state.registry,
+                caller,
+                code,
+                state.offer.fonds.get(code),
+                &now_rfc3339(),
+            )
+            .await
+            .map_err(crate::api::problem)?;
             let counts = |facet: &str, map: &std::collections::BTreeMap<String, u64>| {
                 map.iter()
                     .map(|(k, v)| format!("{}: {v}", escape(&lang.value(facet, k))))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let mut rows = String::new();
+            let mut row = |label: &str, value: &str| {
+                let _ = write!(rows, "<tr><th>{}</th><td>{value}</td></tr>", lang.t(label));
+            };
+            if let Some(title) = &passport.title {
+                row("fond_title", &escape(title));
+            }
+            if let Some(creator) = &passport.creator {
+                row("creator", &escape(creator));
+            }
+            if let Some(span) = &passport.date_span {
+                row("dates", &escape(&format!("{}–{}", span.start, span.end)));
+            }
+            if let Some(condition) = passport.physical_condition {
+                let key = match condition {
+                    fehrist_model::PhysicalCondition::Good => "condition:good",
+                    fehrist_model::PhysicalCondition::Fair => "condition:fair",
+                    fehrist_model::PhysicalCondition::Poor => "condition:poor",
+                    fehrist_model::PhysicalCondition::Damaged => "condition:damaged",
+                };
+                row("condition", lang.t(key));
+            }
+            // Registered of declared, with the share digitized.
+            let declared = passport.declared.clone().unwrap_or_default();
+            let extent = |registered: u64, declared: Option<u64>| match declared {
+                Some(declared) if declared > 0 => format!(
+                    "{registered} {} {declared} ({}%)",
+                    lang.t("of_declared"),
+                    registered * 100 / declared
+                ),
+                _ => registered.to_string(),
+            };
+            row(
+                "inventories",
+                &extent(passport.inventories, declared.inventories),
+            );
+            row("files", &extent(passport.files, declared.files));
+            row("sheets", &extent(passport.sheets, declared.sheets));
+            row("language", &counts("language", &passport.languages));
+            row("access", &counts("access", &passport.access_levels));
+            row(
+                "document_type",
+                &counts("document_type", &passport.document_types),
+            );
+            let note = if passport.declared.is_some() {
+                format!("<p>{}</p>", lang.t("declared_note"))
+            } else {
+                String::new()
+            };
             format!(
                 "<nav class=\"crumbs\" aria-label=\"{}\">{fonds_link} › {code}</nav>\
-                 <h1>{} {code}</h1><table class=\"passport\">\
-                 <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-                 <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
+                 <h1>{} {code}</h1><table class=\"passport\">{rows}</table>{note}",
                 lang.t("crumbs"),
                 lang.t("passport"),
-                lang.t("inventories"),
-                passport.inventories,
-                lang.t("files"),
-                passport.files,
-                lang.t("sheets"),
-                passport.sheets,
-                lang.t("language"),
-                counts("language", &passport.languages),
-                lang.t("access"),
-                counts("access", &passport.access_levels),
-                lang.t("document_type"),
-                counts("document_type", &passport.document_types),
                 code = escape(code),
             )
         }
@@ -1903,13 +1960,18 @@ pub(crate) async fn verify(
     let body = format!(
         "<h1>{title}</h1><p>{help}</p><input type=\"file\" id=\"file\" aria-label=\"{title}\">\
          <p id=\"result\" role=\"status\"></p><script>\n\
-         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, registered: {registered:?}, signed: {signed:?}, leaf: {leaf:?}}};\n\
+         const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, registered: {registered:?}, signed: {signed:?}, leaf: {leaf:?},\n\
+           failed: {{400: {bad_request:?}, 413: {too_large:?}, 429: {too_many:?}, other: {internal:?}}}}};\n\
          document.getElementById('file').addEventListener('change', async (event) => {{\n\
            const file = event.target.files[0]; if (!file) return;\n\
            const result = document.getElementById('result');\n\
            const answer = await fetch('/api/v1/verify', {{method: 'POST', body: file, credentials: 'same-origin'}});\n\
            const found = await answer.json();\n\
-           if (!answer.ok) {{ result.className = 'bad'; result.textContent = found.detail; return; }}\n\
+           if (!answer.ok) {{\n\
+             result.className = 'bad'; result.textContent = say.failed[answer.status] || say.failed.other;\n\
+             if (found.detail) {{ const detail = document.createElement('span'); detail.lang = 'en'; detail.textContent = ' (' + found.detail + ')'; result.append(detail); }}\n\
+             return;\n\
+           }}\n\
            const names = found.records.map(r => r.ref_code + ', ' + say.sheets + ' ' + r.sheets.join(', ')\n\
              + (r.registered_at ? ', ' + say.registered + ' ' + r.registered_at.slice(0, 10) : '')\n\
              + (r.key_name ? ', ' + say.signed + ' ' + r.key_name : '')\n\
@@ -1928,6 +1990,10 @@ pub(crate) async fn verify(
         registered = lang.t("verify_registered"),
         signed = lang.t("verify_signed"),
         leaf = lang.t("verify_leaf"),
+        bad_request = lang.t("error_bad_request"),
+        too_large = lang.t("error_too_large"),
+        too_many = lang.t("error_too_many"),
+        internal = lang.t("error_internal"),
     );
     page(lang, lang.t("verify"), &body, &caller).into_response()
 }

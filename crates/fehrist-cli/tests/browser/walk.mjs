@@ -30,9 +30,9 @@ const check = (condition, what) => {
 
 // What each language's pages say, where a walk checks the words.
 const said = {
-  tg: { search: 'Ҷустуҷӯ', signIn: 'Ворид шудан', unchanged: 'Бетағйир' },
-  ru: { search: 'Поиск', signIn: 'Войти', unchanged: 'Без изменений' },
-  en: { search: 'Search', signIn: 'Sign in', unchanged: 'Unchanged' },
+  tg: { search: 'Ҷустуҷӯ', signIn: 'Ворид шудан', unchanged: 'Бетағйир', tooLarge: 'Файл хеле калон аст' },
+  ru: { search: 'Поиск', signIn: 'Войти', unchanged: 'Без изменений', tooLarge: 'Файл слишком велик' },
+  en: { search: 'Search', signIn: 'Sign in', unchanged: 'Unchanged', tooLarge: 'The file is too large' },
 };
 
 const browser = await chromium.launch({
@@ -179,6 +179,20 @@ const citizen = async (page, lang, width) => {
   const verdict = await page.locator('#result').innerText();
   check(verdict.startsWith(said[lang].unchanged) && /\d{4}-\d\d-\d\d/.test(verdict), `${lang} verify says: ${verdict}`);
   await audit(page, width, `${lang} verified`);
+  // A refused upload is said in the page's language, the API's reason beside it
+  // marked as English. (A file over the limit is too big to send in a test: the
+  // API's answer to one is played instead.)
+  await page.route('**/api/v1/verify', (route) => route.fulfill({
+    status: 413,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Payload Too Large', status: 413, detail: 'uploads are at most 256 MiB' }),
+  }));
+  await page.setInputFiles('#file', { name: 'huge.tif', mimeType: 'image/tiff', buffer: Buffer.from('II*') });
+  await page.waitForFunction(() => document.getElementById('result').className === 'bad');
+  await page.unroute('**/api/v1/verify');
+  const refused = await page.locator('#result').innerText();
+  check(refused.startsWith(said[lang].tooLarge), `${lang} a refused upload says: ${refused}`);
+  check(await page.locator('#result span[lang="en"]').count() === 1, `${lang} the API's reason is marked English`);
   // The open holdings, read without a token.
   await page.goto(`${base}/ui/search?lang=${lang}&q=${encodeURIComponent(word)}`);
   await page.waitForSelector('li.hit');
