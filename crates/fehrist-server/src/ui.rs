@@ -525,7 +525,7 @@ aside ul{list-style:none;padding:0;margin:0}li.hit{margin:.9em 0}li.hit a.title{
 nav.thumbs{display:flex;flex-wrap:wrap;gap:.5em;margin:1em 0}nav.thumbs img{height:100px;border:1px solid #aaa}li.hit{display:flex;gap:.8em;align-items:flex-start}li.hit img.thumb{width:72px;max-height:100px;object-fit:contain;border:1px solid #ccc;flex:none}\
 .sheet pre{white-space:pre-wrap;flex:1;font-size:.9em}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}\
 .ok{color:#17612b;font-weight:bold}.bad{color:#a4161a;font-weight:bold}details.facets summary{cursor:pointer}details.facets summary h2{display:inline;font-size:1.3em}ol.hits{padding-left:0;list-style:none}\
-@media (max-width:40em){.layout{flex-direction:column;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}}";
+@media (max-width:40em){.layout{flex-direction:column;gap:1em}aside{min-width:0}.sheet{flex-direction:column}.sheet .scan{width:100%}.viewer{height:60vh}main{padding:.8em}a{overflow-wrap:anywhere}table.files{display:block;overflow-x:auto;max-width:100%}table.passport th,table.passport td{display:block}table.passport th{border-bottom:0;padding-bottom:0}}";
 
 fn page(lang: Lang, title: &str, body: &str, caller: &Caller) -> Html<String> {
     page_keeping(lang, title, body, "", caller)
@@ -1770,10 +1770,14 @@ async fn holdings(
             // Registered of declared, with the share digitized.
             let declared = passport.declared.clone().unwrap_or_default();
             let extent = |registered: u64, declared: Option<u64>| match declared {
+                // A share under one per cent is not shown as none.
                 Some(declared) if declared > 0 => format!(
                     "{registered} {} {declared} ({}%)",
                     lang.t("of_declared"),
-                    registered * 100 / declared
+                    match registered * 100 / declared {
+                        0 if registered > 0 => "&lt;1".to_owned(),
+                        share => share.to_string(),
+                    }
                 ),
                 _ => registered.to_string(),
             };

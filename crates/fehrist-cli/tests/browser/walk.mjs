@@ -136,6 +136,9 @@ const archivist = async (page, lang, width) => {
   await audit(page, width, `${lang} fonds`);
   await follow(page, () => page.locator('table.fonds a').last().click());
   await page.waitForSelector('table.passport');
+  // The server was given fixtures/fonds.toml: the fond's declared title and extent.
+  const passport = await page.locator('table.passport').innerText();
+  check(passport.includes('Вазорати маорифи РСС Тоҷикистон') && /\d+ (аз|из|of) 2400/.test(passport), `${lang} the fond's passport: ${passport}`);
   await audit(page, width, `${lang} fond`);
   const fond = page.url();
   await follow(page, () => page.locator('main h2 a').first().click());

@@ -1840,7 +1840,8 @@ fn start_server_with(var: &Var, flags: &[&str]) -> (std::process::Child, String)
 /// Every user of the web pages walks them end to end in headless Chromium, in Tajik,
 /// Russian and English, at 1400 px and 390 px (`tests/browser/walk.mjs`): an analyst
 /// searches, filters, sorts, exports and downloads; an archivist browses fonds to a
-/// file, corrects its title and goes back by breadcrumbs to the quarantine; a citizen verifies a scan and
+/// file (the fond's passport declared in `fixtures/fonds.toml`), corrects its title and
+/// goes back by breadcrumbs to the quarantine; a citizen verifies a scan and
 /// reads the open holdings without a token; axe-core finds no serious or critical
 /// violation on any page reached. Mirador 4, served from another origin, opens an open
 /// record's IIIF manifest and draws its first canvas.
@@ -1876,7 +1877,11 @@ fn every_user_walks_the_pages_in_three_languages() {
     .unwrap();
     assert_eq!(shown["manifest"]["access"], "open");
     let open_record = shown["manifest"]["record_id"].as_str().unwrap().to_owned();
-    let (mut server, addr) = start_server_with(&var, &["--public", "--edits"]);
+    let fonds = fixtures().join("fonds.toml");
+    let (mut server, addr) = start_server_with(
+        &var,
+        &["--public", "--edits", "--fonds", fonds.to_str().unwrap()],
+    );
     let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let scan = fixtures().join("batch/F-12/O-3/D-45/0001.png");
     let output = Command::new("node")
