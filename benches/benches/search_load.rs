@@ -19,7 +19,7 @@ fn matching_pages(addr: &str, path: &str, token: &str) -> u64 {
 }
 
 use fehrist_benches::{
-    Phase, Rng, always, fehrist_bin, get, load, page_words, serve, setting, stop, token,
+    Phase, Rng, always, fehrist, fehrist_bin, get, load, page_words, serve, setting, stop, token,
     vocabulary, workspace,
 };
 use fehrist_index::{PageDoc, RecordFacts, SearchIndex};
@@ -92,6 +92,12 @@ fn main() {
         started.elapsed().as_secs_f64(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    // Only an ingest or a station's first key makes a registry: the index alone is
+    // none, and `fehrist serve` would refuse it.
+    let made = fehrist(&bin, dir.path(), &["keys", "generate", "station"])
+        .output()
+        .expect("fehrist keys generate");
+    assert!(made.status.success(), "{made:?}");
     let token = token(&bin, dir.path(), "reader", "internal");
     let (server, addr) = serve(&bin, dir.path());
     // Two words of middling frequency: each on some pages, both together on fewer.
