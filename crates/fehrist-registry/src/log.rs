@@ -12,7 +12,9 @@
 
 use bytes::Bytes;
 use fehrist_model::{KeyId, RecordId};
-use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle, LogInclusion, encode_hash};
+use fehrist_seal::evidence::{
+    EVIDENCE_FORMAT, EvidenceBundle, EvidenceReport, LogInclusion, encode_hash,
+};
 use fehrist_seal::log::{
     Append, EMPTY_ROOT, Need, TreeHashes, VerifiedCheckpoint, check_consistency, check_inclusion,
     checkpoint_signers, log_entry, open_checkpoint, sign_checkpoint,
@@ -375,6 +377,39 @@ impl Registry {
                 log_key: current.key.to_string(),
             },
         })
+    }
+
+    /// Checks an evidence bundle as an auditor does offline, trusting the keys this
+    /// registry publishes: a bundle signed by any other key does not verify here.
+    /// The answer's error is why it does not (the bundle's own fault, not the
+    /// registry's).
+    pub async fn verify_evidence(
+        &self,
+        bundle: &EvidenceBundle,
+    ) -> Result<Result<EvidenceReport, String>, RegistryError> {
+        let mut trusted = Vec::new();
+        for (text, what) in [
+            (&bundle.station_key, "station key"),
+            (&bundle.log.log_key, "log key"),
+        ] {
+            let key: VerifierKey = match text.parse() {
+                Ok(key) => key,
+                Err(error) => return Ok(Err(format!("its {what} cannot be read: {error}"))),
+            };
+            match self.published_key(key.id()).await {
+                Ok(published) if published == key => trusted.push(key),
+                Ok(_) | Err(RegistryError::UntrustedKey { .. }) => {
+                    return Ok(Err(format!(
+                        "its {what} {} is not one this registry publishes",
+                        key.id()
+                    )));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(bundle
+            .verify(None, &trusted)
+            .map_err(|error| error.to_string()))
     }
 
     async fn published_key(&self, id: &KeyId) -> Result<VerifierKey, RegistryError> {

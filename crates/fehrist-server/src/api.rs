@@ -60,6 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/fonds", get(fonds))
         .route("/api/v1/fonds/{archive}/{fond}", get(fond))
         .route("/api/v1/verify", post(verify))
+        .route("/api/v1/verify/evidence", post(verify_evidence))
         .route("/ui/search", get(crate::ui::search))
         .route("/ui/records/{id}", get(crate::ui::record))
         .route("/ui/records/{id}/corrections", post(crate::ui::correct))
@@ -531,6 +532,27 @@ async fn verify(
         ));
     }
     let check = fehrist_service::verify_file(&state.registry, &caller, &body)
+        .await
+        .map_err(problem)?;
+    Ok(axum::Json(check).into_response())
+}
+
+/// An evidence bundle, in the body, checked against this registry's published keys.
+async fn verify_evidence(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Answer {
+    // A bundle is a manifest, a signature, a checkpoint and a proof: kilobytes.
+    const MAX_BUNDLE: usize = 4 << 20;
+    let body = axum::body::to_bytes(body, MAX_BUNDLE).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("an evidence bundle is at most {} MiB", MAX_BUNDLE >> 20),
+        )
+    })?;
+    if body.is_empty() && !headers.contains_key(header::CONTENT_TYPE) {
+        return Err(bad_request(
+            "upload the bundle as the request body (Content-Type: application/octet-stream)",
+        ));
+    }
+    let check = fehrist_service::verify_evidence(&state.registry, &body)
         .await
         .map_err(problem)?;
     Ok(axum::Json(check).into_response())

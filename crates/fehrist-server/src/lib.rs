@@ -261,7 +261,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// reading (GET) too, so a portal or an IIIF viewer shows the open holdings.
 fn open_to_anyone(route: Option<&str>, method: &axum::http::Method, public: bool) -> bool {
     match route {
-        Some("/api/v1/verify" | "/ui/verify") => true,
+        Some("/api/v1/verify" | "/api/v1/verify/evidence" | "/ui/verify") => true,
         _ => public && method == axum::http::Method::GET,
     }
 }

@@ -665,6 +665,72 @@ async fn an_archivist_corrects_a_record_on_its_page() {
     );
 }
 
+/// Anyone holding an evidence bundle checks it against the keys the registry
+/// publishes, without a token; an altered bundle, one signed by a key not published
+/// here, and bytes that are no bundle each do not hold, and say why.
+#[tokio::test]
+async fn anyone_checks_an_evidence_bundle_against_the_published_keys() {
+    let served = served().await;
+    let evidence = format!("/api/v1/records/{}/evidence", served.record);
+    let auditor = served.auditor.clone();
+    let bundle = served
+        .ask("GET", &evidence, Some(&auditor), Vec::new())
+        .await
+        .bytes;
+    let check = |body: Vec<u8>| served.ask("POST", "/api/v1/verify/evidence", None, body);
+    let held = check(bundle.clone()).await;
+    assert_eq!(held.status, StatusCode::OK);
+    let held = held.as_component("BundleVerification");
+    assert_eq!(held["verified"], true, "{held}");
+    assert_eq!(held["ref_code"], "TJ-CSA/F-12/O-3/D-45");
+    assert_eq!(held["log"]["leaf_index"], 0);
+    assert_eq!(held["keys_pinned"], true);
+
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut bundle: Value = serde_json::from_slice(&bundle).unwrap();
+        change(&mut bundle);
+        serde_json::to_vec(&bundle).unwrap()
+    };
+    let altered = with(&|bundle| {
+        let manifest = bundle["manifest"]
+            .as_str()
+            .unwrap()
+            .replacen("D-45", "D-46", 1);
+        bundle["manifest"] = manifest.into();
+    });
+    let altered = check(altered).await.as_component("BundleVerification");
+    assert_eq!(altered["verified"], false, "{altered}");
+    assert!(
+        altered["reason"].as_str().unwrap().contains("signature"),
+        "{altered}"
+    );
+    let elsewhere = fehrist_seal::StationKey::from_seed("elsewhere", [9; 32])
+        .unwrap()
+        .verifier()
+        .to_string();
+    let foreign = with(&|bundle| bundle["station_key"] = elsewhere.clone().into());
+    let foreign = check(foreign).await.as_component("BundleVerification");
+    assert_eq!(foreign["verified"], false, "{foreign}");
+    assert!(
+        foreign["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not one this registry publishes"),
+        "{foreign}"
+    );
+    let no_bundle = check(b"{\"format\": \"something else\"}".to_vec())
+        .await
+        .as_component("BundleVerification");
+    assert_eq!(no_bundle["verified"], false);
+    assert!(
+        no_bundle["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not an evidence bundle"),
+        "{no_bundle}"
+    );
+}
+
 /// A language picked once (`?lang=`) is remembered by the browser for the pages after.
 #[tokio::test]
 async fn a_chosen_language_is_remembered() {

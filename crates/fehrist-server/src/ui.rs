@@ -239,9 +239,22 @@ impl Lang {
             "inventories" => ("Рӯйхатҳо", "Описи", "Inventories"),
             "verify" => ("Санҷиши ҳуҷҷат", "Проверка документа", "Verify a document"),
             "verify_help" => (
-                "Файлро интихоб кунед: оё он нусхаи сабтшуда ва бетағйир аст?",
-                "Выберите файл: зарегистрирован ли он и не изменён ли?",
-                "Choose a file: is it a registered original, unchanged?",
+                "Файлро интихоб кунед: оё он нусхаи сабтшуда ва бетағйир аст? \
+                 Ё далели сабтро (.json), ки аз бойгонӣ гирифтаед.",
+                "Выберите файл: зарегистрирован ли он и не изменён ли? \
+                 Или доказательство регистрации (.json), полученное из архива.",
+                "Choose a file: is it a registered original, unchanged? \
+                 Or an evidence bundle (.json) the archive gave you.",
+            ),
+            "bundle_ok" => (
+                "Далел дуруст аст: сабт дар журнал ҳаст ва имзояш санҷида шуд",
+                "Доказательство подлинно: запись есть в журнале, подпись проверена",
+                "The evidence holds: the record is in the log and its signature checks",
+            ),
+            "bundle_bad" => (
+                "Далел тасдиқ нашуд",
+                "Доказательство не подтверждено",
+                "The evidence does not hold",
             ),
             "unchanged" => (
                 "Бетағйир: ин файл дар феҳрист сабт шудааст",
@@ -1965,15 +1978,23 @@ pub(crate) async fn verify(
         "<h1>{title}</h1><p>{help}</p><input type=\"file\" id=\"file\" aria-label=\"{title}\">\
          <p id=\"result\" role=\"status\"></p><script>\n\
          const say = {{unchanged: {unchanged:?}, missing: {missing:?}, changed: {changed:?}, sheets: {sheets:?}, registered: {registered:?}, signed: {signed:?}, leaf: {leaf:?},\n\
+           bundle_ok: {bundle_ok:?}, bundle_bad: {bundle_bad:?},\n\
            failed: {{400: {bad_request:?}, 413: {too_large:?}, 429: {too_many:?}, other: {internal:?}}}}};\n\
          document.getElementById('file').addEventListener('change', async (event) => {{\n\
            const file = event.target.files[0]; if (!file) return;\n\
            const result = document.getElementById('result');\n\
-           const answer = await fetch('/api/v1/verify', {{method: 'POST', body: file, credentials: 'same-origin'}});\n\
+           const bundle = file.name.toLowerCase().endsWith('.json');\n\
+           const answer = await fetch(bundle ? '/api/v1/verify/evidence' : '/api/v1/verify', {{method: 'POST', body: file, credentials: 'same-origin'}});\n\
            const found = await answer.json();\n\
            if (!answer.ok) {{\n\
              result.className = 'bad'; result.textContent = say.failed[answer.status] || say.failed.other;\n\
              if (found.detail) {{ const detail = document.createElement('span'); detail.lang = 'en'; detail.textContent = ' (' + found.detail + ')'; result.append(detail); }}\n\
+             return;\n\
+           }}\n\
+           if (bundle) {{\n\
+             result.className = found.verified ? 'ok' : 'bad';\n\
+             result.textContent = found.verified ? say.bundle_ok + ': ' + found.ref_code + ', ' + say.leaf + ' ' + found.log.leaf_index : say.bundle_bad;\n\
+             if (found.reason) {{ const reason = document.createElement('span'); reason.lang = 'en'; reason.textContent = ' (' + found.reason + ')'; result.append(reason); }}\n\
              return;\n\
            }}\n\
            const names = found.records.map(r => r.ref_code + ', ' + say.sheets + ' ' + r.sheets.join(', ')\n\
@@ -1998,6 +2019,8 @@ pub(crate) async fn verify(
         too_large = lang.t("error_too_large"),
         too_many = lang.t("error_too_many"),
         internal = lang.t("error_internal"),
+        bundle_ok = lang.t("bundle_ok"),
+        bundle_bad = lang.t("bundle_bad"),
     );
     page(lang, lang.t("verify"), &body, &caller).into_response()
 }

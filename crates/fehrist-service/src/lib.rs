@@ -44,7 +44,7 @@ pub use records::{
     visible_record,
 };
 pub use search::{MAX_LIMIT, MAX_OFFSET, hit_passports, parse_sort, search};
-pub use verify::{evidence, verify_file, verify_record};
+pub use verify::{evidence, verify_evidence, verify_file, verify_record};
 
 /// What an ingest is given, for faces that depend on the service alone.
 pub use fehrist_ocr::{FixedText, OcrEngine};

@@ -3,7 +3,9 @@
 
 use fehrist_registry::{RecordCheck, Registry, RegistryError};
 
-use crate::wire::{FileMatch, FileVerification, LogPosition, RecordVerdict, RecordVerification};
+use crate::wire::{
+    BundleVerification, FileMatch, FileVerification, LogPosition, RecordVerdict, RecordVerification,
+};
 use crate::{Caller, ServiceError};
 
 /// A version holding the scan, and the sheets it is.
@@ -229,4 +231,52 @@ pub async fn evidence(
         });
     }
     Ok(registry.evidence(&record.manifest.record_id).await?)
+}
+
+/// An evidence bundle someone holds, checked against this registry's published keys
+/// (no token needed): the holder learns whether it proves what it says, and nothing
+/// the bundle does not already show.
+pub async fn verify_evidence(
+    registry: &Registry,
+    bytes: &[u8],
+) -> Result<BundleVerification, ServiceError> {
+    use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
+    // Bytes that are no bundle prove nothing: answered as evidence that does not hold.
+    let checked = match serde_json::from_slice::<EvidenceBundle>(bytes) {
+        Ok(bundle) if bundle.format == EVIDENCE_FORMAT => registry.verify_evidence(&bundle).await?,
+        Ok(bundle) => Err(format!(
+            "not an evidence bundle of format {EVIDENCE_FORMAT}: its format is {:?}",
+            bundle.format
+        )),
+        Err(error) => Err(format!(
+            "not an evidence bundle of format {EVIDENCE_FORMAT}: {error}"
+        )),
+    };
+    Ok(match checked {
+        Ok(report) => BundleVerification {
+            verified: true,
+            record_id: Some(report.record_id),
+            ref_code: Some(report.ref_code),
+            sheets: report.sheets,
+            log: Some(LogPosition {
+                leaf_index: report.leaf_index,
+                tree_size: report.tree_size,
+            }),
+            station_key: Some(report.station_key.to_string()),
+            log_key: Some(report.log_key.to_string()),
+            keys_pinned: report.keys_pinned,
+            reason: None,
+        },
+        Err(reason) => BundleVerification {
+            verified: false,
+            record_id: None,
+            ref_code: None,
+            sheets: Vec::new(),
+            log: None,
+            station_key: None,
+            log_key: None,
+            keys_pinned: false,
+            reason: Some(reason),
+        },
+    })
 }

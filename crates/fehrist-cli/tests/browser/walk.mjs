@@ -22,7 +22,7 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // Mirador's package exports its modules, not the one-file build a page loads.
 const miradorPath = fileURLToPath(new URL('node_modules/mirador/dist/mirador.min.js', import.meta.url));
-const [base, readerToken, archivistToken, scan, word, openRecord] = process.argv.slice(2);
+const [base, readerToken, archivistToken, scan, word, openRecord, bundle] = process.argv.slice(2);
 
 const check = (condition, what) => {
   if (!condition) throw new Error(`not as expected: ${what}`);
@@ -30,9 +30,9 @@ const check = (condition, what) => {
 
 // What each language's pages say, where a walk checks the words.
 const said = {
-  tg: { search: 'Ҷустуҷӯ', signIn: 'Ворид шудан', unchanged: 'Бетағйир', tooLarge: 'Файл хеле калон аст' },
-  ru: { search: 'Поиск', signIn: 'Войти', unchanged: 'Без изменений', tooLarge: 'Файл слишком велик' },
-  en: { search: 'Search', signIn: 'Sign in', unchanged: 'Unchanged', tooLarge: 'The file is too large' },
+  tg: { bundleOk: 'Далел дуруст аст', search: 'Ҷустуҷӯ', signIn: 'Ворид шудан', unchanged: 'Бетағйир', tooLarge: 'Файл хеле калон аст' },
+  ru: { bundleOk: 'Доказательство подлинно', search: 'Поиск', signIn: 'Войти', unchanged: 'Без изменений', tooLarge: 'Файл слишком велик' },
+  en: { bundleOk: 'The evidence holds', search: 'Search', signIn: 'Sign in', unchanged: 'Unchanged', tooLarge: 'The file is too large' },
 };
 
 const browser = await chromium.launch({
@@ -182,6 +182,12 @@ const citizen = async (page, lang, width) => {
   const verdict = await page.locator('#result').innerText();
   check(verdict.startsWith(said[lang].unchanged) && /\d{4}-\d\d-\d\d/.test(verdict), `${lang} verify says: ${verdict}`);
   await audit(page, width, `${lang} verified`);
+  // The evidence bundle an auditor handed over, checked against the registry's keys.
+  await page.locator('#result').evaluate((result) => { result.textContent = ''; result.className = ''; });
+  await page.setInputFiles('#file', bundle);
+  await page.waitForFunction(() => document.getElementById('result').textContent.length > 0);
+  const held = await page.locator('#result').innerText();
+  check(held.startsWith(said[lang].bundleOk) && held.includes('TJ-CSA/F-12/O-3/D-45'), `${lang} the bundle: ${held}`);
   // A refused upload is said in the page's language, the API's reason beside it
   // marked as English. (A file over the limit is too big to send in a test: the
   // API's answer to one is played instead.)

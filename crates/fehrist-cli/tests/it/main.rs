@@ -1841,7 +1841,8 @@ fn start_server_with(var: &Var, flags: &[&str]) -> (std::process::Child, String)
 /// Russian and English, at 1400 px and 390 px (`tests/browser/walk.mjs`): an analyst
 /// searches, filters, sorts, exports and downloads; an archivist browses fonds to a
 /// file (the fond's passport declared in `fixtures/fonds.toml`), corrects its title and
-/// goes back by breadcrumbs to the quarantine; a citizen verifies a scan and
+/// goes back by breadcrumbs to the quarantine; a citizen verifies a scan and an evidence
+/// bundle, and
 /// reads the open holdings without a token; axe-core finds no serious or critical
 /// violation on any page reached. Mirador 4, served from another origin, opens an open
 /// record's IIIF manifest and draws its first canvas.
@@ -1877,6 +1878,13 @@ fn every_user_walks_the_pages_in_three_languages() {
     .unwrap();
     assert_eq!(shown["manifest"]["access"], "open");
     let open_record = shown["manifest"]["record_id"].as_str().unwrap().to_owned();
+    // The evidence bundle an auditor hands a citizen, who checks it on the verify page.
+    let bundle = var.dir.path().join("evidence.json");
+    std::fs::write(
+        &bundle,
+        check(&var.run(&["evidence", "TJ-CSA/F-12/O-3/D-45"]), 0),
+    )
+    .unwrap();
     let fonds = fixtures().join("fonds.toml");
     let (mut server, addr) = start_server_with(
         &var,
@@ -1893,6 +1901,7 @@ fn every_user_walks_the_pages_in_three_languages() {
             scan.to_str().unwrap(),
             "бойгониҳо",
             &open_record,
+            bundle.to_str().unwrap(),
         ])
         .output()
         .expect("node (see .ci/install-deps)");
