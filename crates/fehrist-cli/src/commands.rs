@@ -14,8 +14,7 @@ use fehrist_registry::{error_chain as chain, load_or_create_station_key};
 use fehrist_seal::VerifierKey;
 use fehrist_seal::evidence::{EVIDENCE_FORMAT, EvidenceBundle};
 use fehrist_service::wire::{
-    BundleVerification, IngestOutcome, LogConsistency, LogPosition, RecordProblem, RecordVerdict,
-    Reindexed,
+    BundleVerification, IngestOutcome, LogConsistency, RecordProblem, RecordVerdict, Reindexed,
 };
 use fehrist_service::{BatchSettings, Concurrency, InputProblem, Progress, now_rfc3339};
 use fehrist_service::{IngestRequest, ServiceError};
@@ -707,20 +706,7 @@ fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyh
     match bundle.verify(file.as_deref(), &trusted) {
         Ok(report) => {
             if json {
-                print_json(&BundleVerification {
-                    verified: true,
-                    record_id: Some(report.record_id.clone()),
-                    ref_code: Some(report.ref_code.clone()),
-                    sheets: report.sheets.clone(),
-                    log: Some(LogPosition {
-                        leaf_index: report.leaf_index,
-                        tree_size: report.tree_size,
-                    }),
-                    station_key: Some(report.station_key.to_string()),
-                    log_key: Some(report.log_key.to_string()),
-                    keys_pinned: report.keys_pinned,
-                    reason: None,
-                })?;
+                print_json(&BundleVerification::held(report))?;
             } else {
                 let file = match &args.file {
                     Some(path) => format!(
@@ -755,17 +741,7 @@ fn verify_bundle(bundle: &EvidenceBundle, args: &VerifyArgs, json: bool) -> anyh
         }
         Err(error) => {
             if json {
-                print_json(&BundleVerification {
-                    verified: false,
-                    record_id: None,
-                    ref_code: None,
-                    sheets: Vec::new(),
-                    log: None,
-                    station_key: None,
-                    log_key: None,
-                    keys_pinned: false,
-                    reason: Some(chain(&error)),
-                })?;
+                print_json(&BundleVerification::not_held(chain(&error)))?;
             } else {
                 print(&format!("FAILED: {}\n", chain(&error)))?;
             }

@@ -253,30 +253,7 @@ pub async fn verify_evidence(
         )),
     };
     Ok(match checked {
-        Ok(report) => BundleVerification {
-            verified: true,
-            record_id: Some(report.record_id),
-            ref_code: Some(report.ref_code),
-            sheets: report.sheets,
-            log: Some(LogPosition {
-                leaf_index: report.leaf_index,
-                tree_size: report.tree_size,
-            }),
-            station_key: Some(report.station_key.to_string()),
-            log_key: Some(report.log_key.to_string()),
-            keys_pinned: report.keys_pinned,
-            reason: None,
-        },
-        Err(reason) => BundleVerification {
-            verified: false,
-            record_id: None,
-            ref_code: None,
-            sheets: Vec::new(),
-            log: None,
-            station_key: None,
-            log_key: None,
-            keys_pinned: false,
-            reason: Some(reason),
-        },
+        Ok(report) => BundleVerification::held(report),
+        Err(reason) => BundleVerification::not_held(reason),
     })
 }

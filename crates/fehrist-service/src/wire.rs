@@ -255,6 +255,41 @@ pub struct BundleVerification {
     pub reason: Option<String>,
 }
 
+impl BundleVerification {
+    /// A bundle that holds, as its check reported it.
+    pub fn held(report: fehrist_seal::evidence::EvidenceReport) -> Self {
+        BundleVerification {
+            verified: true,
+            record_id: Some(report.record_id),
+            ref_code: Some(report.ref_code),
+            sheets: report.sheets,
+            log: Some(LogPosition {
+                leaf_index: report.leaf_index,
+                tree_size: report.tree_size,
+            }),
+            station_key: Some(report.station_key.to_string()),
+            log_key: Some(report.log_key.to_string()),
+            keys_pinned: report.keys_pinned,
+            reason: None,
+        }
+    }
+
+    /// A bundle that does not hold, and why.
+    pub fn not_held(reason: String) -> Self {
+        BundleVerification {
+            verified: false,
+            record_id: None,
+            ref_code: None,
+            sheets: Vec::new(),
+            log: None,
+            station_key: None,
+            log_key: None,
+            keys_pinned: false,
+            reason: Some(reason),
+        }
+    }
+}
+
 /// Whether the log only grew since an older checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogConsistency {
